@@ -1,0 +1,18 @@
+import {Args, Flags} from '@oclif/core'
+
+/** SOURCE and REPLICA, shared by plan, apply and watch. */
+export const rootArgs = {
+  source: Args.string({description: 'directory to mirror from', required: true}),
+  replica: Args.string({description: 'directory to mirror into (created if missing)', required: true}),
+}
+
+/** Flags common to every command that scans and plans. */
+export const syncFlags = {
+  compare: Flags.string({
+    description: 'how files are judged equal: md5 (size, then content hash) or size-mtime (no hashing)',
+    options: ['md5', 'size-mtime'],
+    default: 'md5',
+  }),
+  concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight (default: from the core count)'}),
+  'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
+}

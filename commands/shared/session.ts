@@ -1,0 +1,76 @@
+import {
+  colourWanted,
+  createStyle,
+  excludePaths,
+  internalRelativePaths,
+  Logger,
+  openLogFile,
+  preparePlan,
+  resolveRoots,
+  streamSink,
+  type CompareMode,
+  type FileSink,
+  type LogSink,
+  type PreparedPlan,
+  type Roots,
+  type Style,
+} from '../../src/index.js'
+import {ScanSpinner} from './progress.js'
+
+/** Flag values a planning command passes in (after oclif parsed them). */
+export interface SessionFlags {
+  compare: string
+  concurrency?: number
+  'log-file'?: string
+}
+
+/** What a command works with: resolved roots, the logger, and output styles. */
+export interface Session {
+  roots: Roots
+  logger: Logger
+  /** Styles for stdout and stderr, each coloured only on its own terminal. */
+  out: Style
+  err: Style
+  compare: CompareMode
+  concurrency: number | undefined
+  close(): void
+}
+
+/**
+ * Validates the inputs (roots, log file) before anything is read or written, then sets up
+ * logging: to the log file if given, and to stderr when `consoleLog` (apply, watch).
+ */
+export async function openSession(source: string, replica: string, flags: SessionFlags, consoleLog: boolean): Promise<Session> {
+  const roots = await resolveRoots(source, replica)
+  const sinks: LogSink[] = []
+  let file: FileSink | undefined
+  if (flags['log-file']) sinks.push((file = openLogFile(flags['log-file'])))
+  if (consoleLog) sinks.push(streamSink(process.stderr))
+  return {
+    roots,
+    logger: new Logger(sinks),
+    out: createStyle(colourWanted(process.stdout, process.env)),
+    err: createStyle(colourWanted(process.stderr, process.env)),
+    compare: flags.compare as CompareMode,
+    concurrency: flags.concurrency,
+    close: () => file?.close(),
+  }
+}
+
+/** Scans and plans with a spinner; warnings are logged. */
+export async function planSession(session: Session, flags: SessionFlags): Promise<PreparedPlan> {
+  const internal = await internalRelativePaths(session.roots, flags['log-file'] ? [flags['log-file']] : [])
+  const spinner = new ScanSpinner().start()
+  try {
+    const prepared = await preparePlan(session.roots, {
+      compare: session.compare,
+      concurrency: session.concurrency,
+      exclude: excludePaths(internal),
+      onProgress: spinner.update,
+    })
+    for (const w of prepared.plan.warnings) session.logger.warn(`${w.path}: ${w.message}`)
+    return prepared
+  } finally {
+    spinner.stop()
+  }
+}

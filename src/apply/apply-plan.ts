@@ -1,0 +1,120 @@
+import {mkdir} from 'node:fs/promises'
+
+import {describeFsError, isTreesyncError} from '../errors.js'
+import type {Operation} from '../plan/operation.js'
+import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
+import {parentPath} from '../tree/paths.js'
+import {defaultConcurrency} from '../util/concurrency.js'
+import {DirectoryTimes} from './directory-times.js'
+import {ReplicaTree} from './replica-tree.js'
+import {runOperation} from './run-operation.js'
+import {runInPathOrder} from './schedule.js'
+
+/** An operation that did not complete, with the path it is about. */
+export interface FailedOperation {
+  op: Operation['op']
+  path: string
+  error: string
+}
+
+/** An operation not attempted because one it depends on failed. */
+export interface SkippedOperation {
+  op: Operation['op']
+  path: string
+  reason: string
+}
+
+/** What apply did: every plan operation ends up in exactly one of these lists. */
+export interface ApplyResult {
+  applied: Operation[]
+  failed: FailedOperation[]
+  skipped: SkippedOperation[]
+  /** Counts of the operations applied. */
+  summary: PlanSummary
+  durationMs: number
+}
+
+/** Progress of an apply, one event per operation outcome. */
+export type ApplyEvent =
+  | {type: 'applied'; op: Operation}
+  | {type: 'failed'; op: Operation; path: string; error: string}
+  | {type: 'skipped'; op: Operation; reason: string}
+
+export interface ApplyOptions {
+  concurrency?: number
+  onEvent?: (event: ApplyEvent) => void
+  /** Clock for the duration; injectable for tests. */
+  now?: () => number
+}
+
+/**
+ * Applies a plan's operations to its replica, exactly and only those. Operations on
+ * unrelated paths run concurrently; an operation waits for earlier ones on its path, its
+ * ancestors or its descendants. A failure is recorded with its path and the rest go on;
+ * operations that depend on a failed one are skipped, never forced.
+ */
+export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const now = options.now ?? Date.now
+  const started = now()
+  const result: ApplyResult = {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0}
+  if (plan.operations.length === 0) return result
+
+  await mkdir(plan.replica, {recursive: true})
+  const tree = new ReplicaTree(plan.replica)
+  const dirTimes = new DirectoryTimes(tree)
+  const ctx = {sourceRoot: plan.source, tree, dirTimes}
+  const blocked = new Blocked()
+
+  await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {
+    const reason = blocked.reasonToSkip(op)
+    if (reason) {
+      blocked.record(op)
+      result.skipped.push({op: op.op, path: op.path, reason})
+      options.onEvent?.({type: 'skipped', op, reason})
+      return
+    }
+    try {
+      await runOperation(op, ctx)
+      result.applied.push(op)
+      options.onEvent?.({type: 'applied', op})
+    } catch (error) {
+      blocked.record(op)
+      const path = isTreesyncError(error) && error.path ? error.path : op.path
+      const message = isTreesyncError(error) ? error.message : describeFsError(error)
+      result.failed.push({op: op.op, path, error: message})
+      options.onEvent?.({type: 'failed', op, path, error: message})
+    }
+  })
+
+  for (const failure of await dirTimes.finish()) {
+    result.failed.push({op: 'meta', ...failure})
+  }
+  result.summary = summarize(result.applied)
+  result.durationMs = now() - started
+  return result
+}
+
+/**
+ * Tracks what did not happen, so that operations relying on it are skipped: entries in a
+ * directory that was not created, an entry whose path was not vacated, a directory that
+ * still holds an entry that was not removed.
+ */
+class Blocked {
+  private readonly notDone = new Set<string>()
+  private readonly notEmptied = new Set<string>()
+
+  record(op: Operation): void {
+    this.notDone.add(op.path)
+    if (op.op === 'delete' || op.op === 'rmdir') this.notEmptied.add(parentPath(op.path))
+    if (op.op === 'rename') this.notEmptied.add(parentPath(op.from))
+  }
+
+  reasonToSkip(op: Operation): string | undefined {
+    if (this.notDone.has(parentPath(op.path))) return 'its parent directory was not created'
+    if ((op.op === 'mkdir' || op.op === 'create' || op.op === 'rename') && this.notDone.has(op.path)) {
+      return 'the entry it replaces was not removed'
+    }
+    if (op.op === 'rmdir' && this.notEmptied.has(op.path)) return 'an entry inside it was not removed'
+    return undefined
+  }
+}

@@ -1,0 +1,78 @@
+import {chmod} from 'node:fs/promises'
+
+import {describeFsError} from '../errors.js'
+import {comparePaths, depthOf} from '../tree/paths.js'
+import {mtimeMsOf} from './preconditions.js'
+import type {ReplicaTree} from './replica-tree.js'
+import {setMtime} from './timestamps.js'
+
+/** A directory whose metadata could not be set at the end of apply. */
+export interface DirectoryTimeFailure {
+  path: string
+  error: string
+}
+
+interface FinalMeta {
+  mode: number
+  mtimeMs: number
+}
+
+/**
+ * Directory metadata is set after all entries are in place, deepest first, because adding
+ * or removing an entry changes its directory's mtime. Directories the plan creates or
+ * fixes get the planned mode and mtime; other directories whose entries apply changes get
+ * back the mtime they had, since the plan did not name them.
+ */
+export class DirectoryTimes {
+  private readonly original = new Map<string, Promise<number | undefined>>()
+  private readonly planned = new Map<string, FinalMeta>()
+  private readonly removed = new Set<string>()
+
+  constructor(private readonly tree: ReplicaTree) {}
+
+  /** Remembers a directory's mtime before apply first changes its entries. */
+  rememberBefore(dir: string): Promise<unknown> {
+    let known = this.original.get(dir)
+    if (!known) {
+      known = this.tree.lstat(dir).then(
+        (st) => (st?.isDirectory() ? mtimeMsOf(st) : undefined),
+        () => undefined,
+      )
+      this.original.set(dir, known)
+    }
+    return known
+  }
+
+  /** Records the mode and mtime the plan wants a directory to end with. */
+  plan(dir: string, meta: FinalMeta): void {
+    this.planned.set(dir, meta)
+  }
+
+  removedDir(dir: string): void {
+    this.removed.add(dir)
+  }
+
+  /** Restores and sets directory metadata, deepest first; returns what failed. */
+  async finish(): Promise<DirectoryTimeFailure[]> {
+    const dirs = new Set([...this.original.keys(), ...this.planned.keys()])
+    const ordered = [...dirs]
+      .filter((d) => !this.removed.has(d))
+      .sort((a, b) => depthOf(b) - depthOf(a) || comparePaths(a, b))
+    const failures: DirectoryTimeFailure[] = []
+    for (const dir of ordered) {
+      try {
+        const wanted = this.planned.get(dir)
+        if (wanted) {
+          await chmod(this.tree.abs(dir), wanted.mode)
+          await setMtime(this.tree.abs(dir), wanted.mtimeMs)
+          continue
+        }
+        const before = await this.original.get(dir)
+        if (before !== undefined && dir !== '') await setMtime(this.tree.abs(dir), before)
+      } catch (error) {
+        failures.push({path: dir, error: `cannot set directory metadata: ${describeFsError(error)}`})
+      }
+    }
+    return failures
+  }
+}

@@ -1,0 +1,35 @@
+import type {Operation} from '../plan/operation.js'
+import {isInside} from '../tree/paths.js'
+
+/**
+ * Runs operations in plan order with up to `limit` in flight. An operation starts only
+ * when no running one touches a related path (the same path, an ancestor or a
+ * descendant), so the result is the same as running them one by one in order.
+ */
+export async function runInPathOrder(
+  operations: readonly Operation[],
+  limit: number,
+  run: (op: Operation) => Promise<void>,
+): Promise<void> {
+  const running = new Map<Promise<void>, readonly string[]>()
+  for (const op of operations) {
+    const paths = touchedPaths(op)
+    while (running.size >= Math.max(1, limit) || conflicts(running, paths)) {
+      await Promise.race(running.keys())
+    }
+    const task: Promise<void> = run(op).finally(() => running.delete(task))
+    running.set(task, paths)
+  }
+  await Promise.all(running.keys())
+}
+
+function touchedPaths(op: Operation): readonly string[] {
+  return op.op === 'rename' ? [op.from, op.path] : [op.path]
+}
+
+function conflicts(running: Map<Promise<void>, readonly string[]>, paths: readonly string[]): boolean {
+  for (const other of running.values()) {
+    for (const a of other) for (const b of paths) if (a === b || isInside(a, b) || isInside(b, a)) return true
+  }
+  return false
+}

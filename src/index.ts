@@ -1,0 +1,43 @@
+/**
+ * treesync's engine as a library: scan, plan, apply, render. No CLI framework here; the
+ * engine returns values, throws `TreesyncError`s and reports progress through callbacks.
+ */
+export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
+export {resolveRoots, type Roots} from './roots.js'
+export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
+export {comparePaths, relativePathProblem} from './tree/paths.js'
+export {isTempName} from './tree/temp-name.js'
+export {scanTree, type ExcludeFn, type ScanOptions, type ScanProgress} from './scan/scan-tree.js'
+export {hashEntries, type HashOptions, type HashProgress} from './scan/hash-entries.js'
+export {hashFile} from './scan/hash-file.js'
+export {excludePaths, internalRelativePaths} from './scan/internal-paths.js'
+export type * from './plan/operation.js'
+export {
+  PLAN_FORMAT,
+  PLAN_VERSION,
+  isEmptyPlan,
+  summarize,
+  type CompareMode,
+  type Plan,
+  type PlanSummary,
+  type PlanWarning,
+} from './plan/plan.js'
+export {planSync, type PlanOptions} from './plan/plan-sync.js'
+export {preparePlan, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
+export {
+  applyPlan,
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  type FailedOperation,
+  type SkippedOperation,
+} from './apply/apply-plan.js'
+export {sweepTemporaries} from './apply/sweep-temporaries.js'
+export {Logger, openLogFile, streamSink, type FileSink, type LogSink} from './log/logger.js'
+export {formatLogLine, formatTimestamp, type LogLevel} from './log/log-line.js'
+export {appliedMessage, failedMessage, skippedMessage} from './log/messages.js'
+export {renderPlan, renderOperation, renderWarnings, planLine} from './render/plan-text.js'
+export {renderApplyResult} from './render/apply-text.js'
+export {createStyle, colourWanted, type Style} from './render/style.js'
+export {formatBytes} from './render/format-bytes.js'
+export {defaultConcurrency} from './util/concurrency.js'

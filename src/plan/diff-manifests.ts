@@ -1,0 +1,45 @@
+import type {Entry} from '../tree/entry.js'
+import {comparePaths, isInside} from '../tree/paths.js'
+import {creationOf, reconcile, removalOf} from './decide.js'
+import type {Operation} from './operation.js'
+import type {CompareMode, PlanWarning} from './plan.js'
+
+/** Unordered operations and the paths left alone, from a merge-walk of two manifests. */
+export interface ManifestDiff {
+  operations: Operation[]
+  warnings: PlanWarning[]
+}
+
+/**
+ * Merge-walks two manifests sorted by `comparePaths` and decides each path. A subtree
+ * that either side could not read is left alone entirely: the replica keeps whatever it
+ * has there, so nothing is deleted because the scanner could not see it.
+ */
+export function diffManifests(source: readonly Entry[], replica: readonly Entry[], compare: CompareMode): ManifestDiff {
+  const operations: Operation[] = []
+  const warnings: PlanWarning[] = []
+  let skipRoot: string | undefined
+  let i = 0
+  let j = 0
+  while (i < source.length || j < replica.length) {
+    const src = source[i]
+    const rep = replica[j]
+    const order = src === undefined ? 1 : rep === undefined ? -1 : comparePaths(src.path, rep.path)
+    const path = order <= 0 ? src!.path : rep!.path
+    if (order <= 0) i++
+    if (order >= 0) j++
+    if (skipRoot !== undefined && isInside(path, skipRoot)) continue
+
+    const here = {src: order <= 0 ? src : undefined, rep: order >= 0 ? rep : undefined}
+    if (here.src?.unreadable || here.rep?.unreadable) {
+      skipRoot = path
+      const side = here.src?.unreadable ? 'source' : 'replica'
+      warnings.push({path, message: `left unchanged: the ${side} entry could not be read`})
+      continue
+    }
+    if (here.src && here.rep) operations.push(...reconcile(here.src, here.rep, compare))
+    else if (here.src) operations.push(creationOf(here.src, 'missing'))
+    else if (here.rep) operations.push(removalOf(here.rep, 'extra'))
+  }
+  return {operations, warnings}
+}

@@ -1,0 +1,46 @@
+import type {Operation, OperationKind} from './operation.js'
+import {copiesData, OPERATION_KINDS} from './operation.js'
+
+export const PLAN_FORMAT = 'treesync-plan'
+export const PLAN_VERSION = 1
+
+/** How files are judged equal. */
+export type CompareMode = 'md5' | 'size-mtime'
+
+/** Operations per kind, and the file bytes that create/update copy. */
+export type PlanSummary = Record<OperationKind, number> & {bytes: number}
+
+/** A warning attached to a plan: something left alone, and why. */
+export interface PlanWarning {
+  path: string
+  message: string
+}
+
+/** A plan: the versioned envelope of the contract, ready to serialise as JSON. */
+export interface Plan {
+  format: typeof PLAN_FORMAT
+  version: typeof PLAN_VERSION
+  source: string
+  replica: string
+  createdAt: string
+  compare: CompareMode
+  operations: Operation[]
+  summary: PlanSummary
+  warnings: PlanWarning[]
+}
+
+/** Counts operations per kind and the bytes they copy. */
+export function summarize(operations: readonly Operation[]): PlanSummary {
+  const summary = Object.fromEntries(OPERATION_KINDS.map((k) => [k, 0])) as PlanSummary
+  summary.bytes = 0
+  for (const op of operations) {
+    summary[op.op]++
+    if (copiesData(op)) summary.bytes += op.size
+  }
+  return summary
+}
+
+/** True when applying the plan would change nothing. */
+export function isEmptyPlan(plan: Pick<Plan, 'operations'>): boolean {
+  return plan.operations.length === 0
+}

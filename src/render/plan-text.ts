@@ -1,0 +1,96 @@
+import Table from 'cli-table3'
+
+import type {Operation} from '../plan/operation.js'
+import type {Plan, PlanSummary, PlanWarning} from '../plan/plan.js'
+import {comparePaths} from '../tree/paths.js'
+import {formatBytes} from './format-bytes.js'
+import {quotePath} from './quote-path.js'
+import type {Style} from './style.js'
+
+/** The Terraform-like symbol of each op. */
+export const SIGILS: Record<Operation['op'], string> = {
+  mkdir: '+',
+  create: '+',
+  update: '~',
+  meta: '~',
+  rename: '>',
+  delete: '-',
+  rmdir: '-',
+}
+
+/**
+ * Renders a plan for people: one line per operation, a summary table, and a last line
+ * that starts with `Plan:` (or `No changes.`). Reads only the plan's JSON shape, so a
+ * saved plan renders exactly like a fresh one.
+ */
+export function renderPlan(plan: Plan, style: Style): string {
+  if (plan.operations.length === 0) {
+    return `${style.bold('No changes.')} The replica ${quotePath(plan.replica)} already mirrors ${quotePath(plan.source)}.\n`
+  }
+  const lines = [
+    `treesync will mirror ${quotePath(plan.source)} into ${quotePath(plan.replica)}:`,
+    '',
+    ...inReadingOrder(plan.operations).map((op) => `  ${renderOperation(op, style)}`),
+    '',
+    renderSummaryTable(plan.summary, style),
+    '',
+    style.bold(planLine(plan.summary)),
+  ]
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * Operations sorted by path, like a tree listing. The sort is stable, so where one path
+ * has a removal and then a creation (a type change) they keep that order.
+ */
+export function inReadingOrder(operations: readonly Operation[]): Operation[] {
+  return [...operations].sort((a, b) => comparePaths(a.path, b.path))
+}
+
+/** One operation as `<sigil> <path> (<reason>, <detail>)`. */
+export function renderOperation(op: Operation, style: Style): string {
+  const paint = {'+': style.add, '~': style.change, '-': style.remove, '>': style.move}[SIGILS[op.op]] ?? String
+  const path = quotePath(op.path) + (op.op === 'mkdir' || op.op === 'rmdir' || (op.op === 'meta' && op.type === 'dir') ? '/' : '')
+  let text: string
+  let detail = op.reason as string
+  switch (op.op) {
+    case 'rename':
+      text = `${quotePath(op.from)} -> ${path}`
+      break
+    case 'create':
+    case 'update':
+      text = op.type === 'symlink' ? `${path} -> ${quotePath(op.target)}` : path
+      if (op.type === 'file') detail += `, ${formatBytes(op.size)}`
+      break
+    default:
+      text = path
+  }
+  return `${paint(`${SIGILS[op.op]} ${text}`)} ${style.dim(`(${detail})`)}`
+}
+
+/** The counts per op kind and the bytes to copy, as a table. */
+export function renderSummaryTable(summary: PlanSummary, style: Style): string {
+  const table = new Table({
+    head: ['create', 'update', 'meta', 'rename', 'delete', 'mkdir', 'rmdir', 'to copy'],
+    style: style.enabled ? {head: ['bold']} : {head: [], border: []},
+  })
+  table.push([summary.create, summary.update, summary.meta, summary.rename, summary.delete, summary.mkdir, summary.rmdir, formatBytes(summary.bytes)])
+  return table.toString()
+}
+
+/** `Plan: 2 to create, 1 to update, … (52 B to copy).` */
+export function planLine(summary: PlanSummary): string {
+  const parts = [
+    `${summary.create + summary.mkdir} to create`,
+    `${summary.update} to update`,
+    `${summary.meta} to fix metadata`,
+    `${summary.rename} to rename`,
+    `${summary.delete + summary.rmdir} to delete`,
+  ]
+  return `Plan: ${parts.join(', ')} (${formatBytes(summary.bytes)} to copy).`
+}
+
+/** Warnings as `warning: <path>: <message>` lines (for stderr). */
+export function renderWarnings(warnings: readonly PlanWarning[], style: Style): string {
+  return warnings.map((w) => `${style.warn('warning:')} ${quotePath(w.path)}: ${w.message}\n`).join('')
+}

@@ -1,0 +1,73 @@
+import {realpath, stat} from 'node:fs/promises'
+import {basename, dirname, resolve, sep} from 'node:path'
+
+import {describeFsError, TreesyncError} from './errors.js'
+
+/** The two roots of a sync, as real absolute paths (symlinks resolved). */
+export interface Roots {
+  source: string
+  replica: string
+  /** False when the replica does not exist yet; apply creates it. */
+  replicaExists: boolean
+}
+
+/**
+ * Validates and resolves SOURCE and REPLICA: the source must be an existing directory,
+ * the replica a directory or absent, and neither may contain the other once symlinks are
+ * resolved (syncing a tree into itself would recurse or delete the source).
+ */
+export async function resolveRoots(source: string, replica: string): Promise<Roots> {
+  const sourceAbs = resolve(source)
+  let sourceReal: string
+  try {
+    const st = await stat(sourceAbs)
+    if (!st.isDirectory()) throw new TreesyncError('SOURCE_NOT_DIR', `source is not a directory: ${source}`, source)
+    sourceReal = await realpath(sourceAbs)
+  } catch (error) {
+    if (error instanceof TreesyncError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TreesyncError('SOURCE_MISSING', `source directory does not exist: ${source}`, source)
+    }
+    throw new TreesyncError('SOURCE_MISSING', `cannot access source ${source}: ${describeFsError(error)}`, source)
+  }
+
+  const {real: replicaReal, exists} = await resolveMaybeMissing(replica)
+  if (replicaReal === sourceReal) {
+    throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${sourceReal}`, replica)
+  }
+  if (isWithin(replicaReal, sourceReal)) {
+    throw new TreesyncError('ROOTS_OVERLAP', `replica ${replica} is inside source ${source}`, replica)
+  }
+  if (isWithin(sourceReal, replicaReal)) {
+    throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
+  }
+  return {source: sourceReal, replica: replicaReal, replicaExists: exists}
+}
+
+/**
+ * Real path of a path that may not exist yet: the nearest existing ancestor resolved,
+ * plus the missing tail. Refuses when something on the way is not a directory.
+ */
+export async function resolveMaybeMissing(path: string): Promise<{real: string; exists: boolean}> {
+  const abs = resolve(path)
+  try {
+    const st = await stat(abs)
+    if (!st.isDirectory()) throw new TreesyncError('REPLICA_NOT_DIR', `replica exists but is not a directory: ${path}`, path)
+    return {real: await realpath(abs), exists: true}
+  } catch (error) {
+    if (error instanceof TreesyncError) throw error
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR') throw new TreesyncError('REPLICA_NOT_DIR', `a parent of the replica is not a directory: ${path}`, path)
+    if (code !== 'ENOENT') throw new TreesyncError('REPLICA_NOT_DIR', `cannot access replica ${path}: ${describeFsError(error)}`, path)
+  }
+  const parent = dirname(abs)
+  if (parent === abs) return {real: abs, exists: false}
+  const {real} = await resolveMaybeMissing(parent)
+  return {real: resolve(real, basename(abs)), exists: false}
+}
+
+/** True when `path` is strictly inside `dir` (both absolute and normalised). */
+export function isWithin(path: string, dir: string): boolean {
+  const prefix = dir.endsWith(sep) ? dir : dir + sep
+  return path.startsWith(prefix)
+}
