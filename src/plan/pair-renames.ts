@@ -6,15 +6,18 @@ import type {CreateFileOperation, DeleteOperation, Operation, RenameOperation} f
  * going away already has exactly the content needed elsewhere (same size and MD5), so the
  * data is not copied again. Files only; needs hashes on both sides.
  *
- * A rename target must not lie under any path the plan vacates: its directory chain is
- * then made only of existing or freshly created directories, which keeps ordering acyclic.
+ * A rename target must not lie under any path the plan vacates, nor be a directory the
+ * plan removes (whose removal may wait for the very file being moved out of it). Its
+ * prerequisites are then only fresh directories and plain deletes, so ordering stays acyclic.
  */
 export function pairRenames(operations: readonly Operation[]): Operation[] {
   const vacated = new Set<string>()
+  const removedDirs = new Set<string>()
   const candidates = new Map<string, DeleteOperation[]>()
   for (const op of operations) {
     if (op.op !== 'delete' && op.op !== 'rmdir') continue
     vacated.add(op.path)
+    if (op.op === 'rmdir') removedDirs.add(op.path)
     if (op.op === 'delete' && op.type === 'file' && op.replica.md5 !== undefined) {
       const key = contentKey(op.replica.size ?? -1, op.replica.md5)
       const list = candidates.get(key) ?? []
@@ -34,7 +37,7 @@ export function pairRenames(operations: readonly Operation[]): Operation[] {
   for (const create of creates) {
     const list = candidates.get(contentKey(create.size, create.md5!))
     if (!list || list.length === 0) continue
-    if (ancestorsOf(create.path).some((dir) => vacated.has(dir))) continue
+    if (removedDirs.has(create.path) || ancestorsOf(create.path).some((dir) => vacated.has(dir))) continue
     const from = list.shift()!
     replaced.add(from).add(create)
     renames.push({

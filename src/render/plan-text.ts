@@ -40,11 +40,18 @@ export function renderPlan(plan: Plan, style: Style): string {
 }
 
 /**
- * Operations sorted by path, like a tree listing. The sort is stable, so where one path
- * has a removal and then a creation (a type change) they keep that order.
+ * Operations in tree order, the way people read a listing. A removed directory comes after
+ * its contents (as it is applied), and an entry that replaces a directory comes after that
+ * directory's removal; a rename sits where its file leaves from. The sort is stable, so a removal stays before its replacement.
  */
 export function inReadingOrder(operations: readonly Operation[]): Operation[] {
-  return [...operations].sort((a, b) => comparePaths(a.path, b.path))
+  const key = (op: Operation): string => {
+    if (op.op === 'rmdir') return `${op.path}/\uffff`
+    if (op.op === 'rename') return op.from
+    if (op.op === 'create' && op.reason === 'type') return `${op.path}/\uffff\uffff`
+    return op.path
+  }
+  return [...operations].sort((a, b) => comparePaths(key(a), key(b)))
 }
 
 /** One operation as `<sigil> <path> (<reason>, <detail>)`. */
