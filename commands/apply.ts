@@ -55,10 +55,10 @@ export default class ApplyCommand extends TreesyncCommand {
         process.stderr.write(renderWarnings(plan.warnings, session.err))
         process.stdout.write(renderPlan(plan, session.out))
       }
-      if (plan.operations.length === 0) return {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0}
-      if (!flags['auto-approve']) await confirmApply()
-
+      if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
+      // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
       await sweepTemporaries(session.roots.replica, replica.temporaries)
+      if (plan.operations.length === 0) return {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0}
       session.logger.info(`apply ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
       const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logEvent(session.logger)})
       const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
