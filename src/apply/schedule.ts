@@ -4,7 +4,9 @@ import {isInside} from '../tree/paths.js'
 /**
  * Runs operations in plan order with up to `limit` in flight. An operation starts only
  * when no running one touches a related path (the same path, an ancestor or a
- * descendant), so the result is the same as running them one by one in order.
+ * descendant), so the result is the same as running them one by one in order. Operations
+ * start in plan order: a blocked one holds back those after it, which keeps this simple
+ * and costs little since the planner already groups independent work.
  */
 export async function runInPathOrder(
   operations: readonly Operation[],

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict'
+import {lstat, mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {test} from 'node:test'
+
+import {applyPlan, preparePlan, resolveRoots, sweepTemporaries, type Plan} from '../../src/index.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
+import {snapshotTree} from '../helpers/tree-snapshot.js'
+
+async function planFor(source: string, replica: string): Promise<Plan> {
+  return (await preparePlan(await resolveRoots(source, replica), {compare: 'md5'})).plan
+}
+
+async function setup(t: Parameters<typeof tempDir>[0]) {
+  const root = await tempDir(t)
+  return {root, source: join(root, 'source'), replica: join(root, 'replica'), outside: join(root, 'outside')}
+}
+
+test('a source file that changed after planning is not copied; the rest is applied', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [
+    {path: 'a.txt', type: 'file', content: 'new a'},
+    {path: 'b.txt', type: 'file', content: 'new b'},
+  ])
+  await buildTree(replica, [{path: 'a.txt', type: 'file', content: 'old a'}])
+  const plan = await planFor(source, replica)
+  await writeFile(join(source, 'a.txt'), 'changed again, longer')
+
+  const result = await applyPlan(plan)
+  assert.deepEqual(result.failed.map((f) => f.path), ['a.txt'])
+  assert.match(result.failed[0]!.error, /source file changed/)
+  assert.equal(await readFile(join(replica, 'a.txt'), 'utf8'), 'old a', 'the old content is kept')
+  assert.equal(await readFile(join(replica, 'b.txt'), 'utf8'), 'new b', 'other operations go on')
+})
+
+test('a replica entry that changed after planning is neither overwritten nor deleted', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [{path: 'keep.txt', type: 'file', content: 'source'}])
+  await buildTree(replica, [
+    {path: 'keep.txt', type: 'file', content: 'replica'},
+    {path: 'extra.txt', type: 'file', content: 'extra'},
+  ])
+  const plan = await planFor(source, replica)
+  await writeFile(join(replica, 'keep.txt'), 'edited after the plan')
+  await writeFile(join(replica, 'extra.txt'), 'also edited after the plan')
+
+  const result = await applyPlan(plan)
+  assert.deepEqual(result.failed.map((f) => f.path).sort(), ['extra.txt', 'keep.txt'])
+  assert.equal(await readFile(join(replica, 'keep.txt'), 'utf8'), 'edited after the plan')
+  assert.equal(await readFile(join(replica, 'extra.txt'), 'utf8'), 'also edited after the plan')
+})
+
+test('an entry that appears in a directory being removed survives (rmdir is never recursive)', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [{path: 'x', type: 'file', content: 'x'}])
+  await buildTree(replica, [{path: 'old/a', type: 'file', content: 'a'}])
+  const plan = await planFor(source, replica)
+  await writeFile(join(replica, 'old', 'new-after-plan'), 'precious')
+
+  const result = await applyPlan(plan)
+  assert.deepEqual(result.failed.map((f) => [f.op, f.path]), [['rmdir', 'old']])
+  assert.equal(await readFile(join(replica, 'old', 'new-after-plan'), 'utf8'), 'precious')
+})
+
+test('never writes through a directory that became a symlink after planning', async (t) => {
+  const {source, replica, outside} = await setup(t)
+  await buildTree(source, [{path: 'd/f.txt', type: 'file', content: 'data'}])
+  await buildTree(replica, [{path: 'd', type: 'dir'}])
+  await mkdir(outside)
+  const plan = await planFor(source, replica)
+  await rm(join(replica, 'd'), {recursive: true})
+  await symlink(outside, join(replica, 'd'))
+
+  const result = await applyPlan(plan)
+  assert.equal(result.failed.length, 1)
+  assert.match(result.failed[0]!.error, /symlink/)
+  assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
+})
+
+test('a symlink in the replica where the source has a directory is replaced, not followed', async (t) => {
+  const {source, replica, outside} = await setup(t)
+  await buildTree(source, [{path: 'd/f.txt', type: 'file', content: 'data'}])
+  await buildTree(outside, [{path: 'victim.txt', type: 'file', content: 'keep me'}])
+  await mkdir(replica)
+  await symlink(outside, join(replica, 'd'))
+
+  const result = await applyPlan(await planFor(source, replica))
+  assert.deepEqual(result.failed, [])
+  assert.ok((await lstat(join(replica, 'd'))).isDirectory())
+  assert.deepEqual(await readdir(outside), ['victim.txt'])
+})
+
+test('entries inside a directory that could not be created are skipped, not attempted', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [{path: 'd/one', type: 'file', content: '1'}])
+  await mkdir(replica)
+  const plan = await planFor(source, replica)
+  await writeFile(join(replica, 'd'), 'a file took the name')
+
+  const result = await applyPlan(plan)
+  assert.deepEqual(result.failed.map((f) => [f.op, f.path]), [['mkdir', 'd']])
+  assert.deepEqual(result.skipped.map((s) => [s.op, s.path]), [['create', 'd/one']])
+})
+
+test('a directory whose entries change keeps its mtime when the plan does not name it', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [{path: 'd/new', type: 'file', content: 'n'}])
+  await buildTree(replica, [
+    {path: 'd', type: 'dir', mtimeMs: FIXED_MTIME_MS},
+    {path: 'd/stale', type: 'file', content: 's'},
+  ])
+  const plan = await planFor(source, replica)
+  assert.deepEqual(
+    plan.operations.map((op) => op.op),
+    ['create', 'delete'],
+    'same directory mtime on both sides: no meta op',
+  )
+  await applyPlan(plan)
+  const dir = (await snapshotTree(replica)).find((e) => e.path === 'd')
+  assert.equal(dir?.mtimeMs, FIXED_MTIME_MS)
+})
+
+test('leftover temporaries are not listed by the scan and are swept', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [{path: 'a', type: 'file', content: 'a'}])
+  await buildTree(replica, [
+    {path: 'a', type: 'file', content: 'a'},
+    {path: 'sub/.treesync-0123456789abcdef.tmp', type: 'file', content: 'partial'},
+  ])
+  const {plan, replica: manifest} = await preparePlan(await resolveRoots(source, replica), {compare: 'md5'})
+  assert.ok(!plan.operations.some((op) => op.path.includes('.treesync-')), 'temporaries are not user entries')
+  assert.deepEqual(manifest.temporaries, ['sub/.treesync-0123456789abcdef.tmp'])
+  assert.equal(await sweepTemporaries(replica, manifest.temporaries), 1)
+  assert.deepEqual(await readdir(join(replica, 'sub')), [])
+})

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdir, symlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {test} from 'node:test'
+
+import {hashEntries, scanTree} from '../../src/index.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
+
+test('records type, size, mtime, mode and symlink targets, sorted depth-first', async (t) => {
+  const root = await tempDir(t)
+  await buildTree(root, [
+    {path: 'a-b', type: 'file', content: 'xyz', mode: 0o600},
+    {path: 'a/inner', type: 'file', content: '12345'},
+    {path: 'link', type: 'symlink', target: 'a'},
+  ])
+  const manifest = await scanTree(root)
+  assert.deepEqual(
+    manifest.entries.map((e) => [e.path, e.type, e.size, e.mode, e.target ?? null]),
+    [
+      ['a', 'dir', 0, 0o755, null],
+      ['a/inner', 'file', 5, 0o644, null],
+      ['a-b', 'file', 3, 0o600, null],
+      ['link', 'symlink', 1, 0, 'a'],
+    ],
+  )
+  assert.ok(manifest.entries.every((e) => e.type === 'symlink' || e.mtimeMs === FIXED_MTIME_MS))
+})
+
+test('does not descend into a symlink to a directory', async (t) => {
+  const root = await tempDir(t)
+  await buildTree(root, [{path: 'real/file', type: 'file', content: 'x'}])
+  await symlink('real', join(root, 'alias'))
+  const paths = (await scanTree(root)).entries.map((e) => e.path)
+  assert.deepEqual(paths, ['alias', 'real', 'real/file'])
+})
+
+test('skips FIFOs with a warning and goes on', async (t) => {
+  const root = await tempDir(t)
+  await buildTree(root, [{path: 'after', type: 'file', content: 'x'}])
+  execFileSync('mkfifo', [join(root, 'pipe')])
+  const manifest = await scanTree(root)
+  assert.deepEqual(manifest.entries.map((e) => e.path), ['after'])
+  assert.deepEqual(manifest.warnings, [{path: 'pipe', message: 'skipped: not a regular file, directory or symlink'}])
+})
+
+test('skips names that are not valid UTF-8 with a warning, instead of copying them mangled', async (t) => {
+  const root = await tempDir(t)
+  await writeFile(Buffer.concat([Buffer.from(root + '/bad-'), Buffer.from([0xff, 0xfe])]), 'x')
+  await writeFile(join(root, 'good'), 'y')
+  const manifest = await scanTree(root)
+  assert.deepEqual(manifest.entries.map((e) => e.path), ['good'])
+  assert.equal(manifest.warnings.length, 1)
+  assert.match(manifest.warnings[0]!.message, /not valid UTF-8/)
+})
+
+test('keeps unicode names byte-exact: NFC and NFD forms are different entries', async (t) => {
+  const root = await tempDir(t)
+  await writeFile(join(root, 'caf\u00e9'), 'nfc')
+  await writeFile(join(root, 'cafe\u0301'), 'nfd')
+  const paths = (await scanTree(root)).entries.map((e) => e.path)
+  assert.deepEqual(paths.sort(), ['caf\u00e9', 'cafe\u0301'].sort())
+})
+
+test('leaves out excluded paths and their contents', async (t) => {
+  const root = await tempDir(t)
+  await buildTree(root, [
+    {path: 'keep/a', type: 'file', content: 'a'},
+    {path: 'skip/b', type: 'file', content: 'b'},
+  ])
+  const manifest = await scanTree(root, {exclude: (path) => path === 'skip'})
+  assert.deepEqual(manifest.entries.map((e) => e.path), ['keep', 'keep/a'])
+})
+
+test('hashes files with MD5 in chunks and records the bytes hashed', async (t) => {
+  const root = await tempDir(t)
+  const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7)
+  await mkdir(join(root, 'd'))
+  await writeFile(join(root, 'd', 'big'), big)
+  const manifest = await scanTree(root)
+  await hashEntries(manifest, () => true)
+  const entry = manifest.entries.find((e) => e.path === 'd/big')
+  assert.equal(entry?.md5, createHash('md5').update(big).digest('hex'))
+  assert.equal(entry?.size, big.length)
+})
+
+test('a missing root gives an empty manifest only when allowed', async (t) => {
+  const root = await tempDir(t)
+  const manifest = await scanTree(join(root, 'nope'), {allowMissing: true})
+  assert.equal(manifest.exists, false)
+  assert.deepEqual(manifest.entries, [])
+  await assert.rejects(scanTree(join(root, 'nope')), /cannot read/)
+})
