@@ -1,5 +1,5 @@
 import type {Entry} from '../tree/entry.js'
-import {comparePaths, isInside} from '../tree/paths.js'
+import {ancestorsOf, comparePaths, isInside} from '../tree/paths.js'
 import {creationOf, reconcile, removalOf} from './decide.js'
 import type {Operation} from './operation.js'
 import type {CompareMode, PlanWarning} from './plan.js'
@@ -13,12 +13,14 @@ export interface ManifestDiff {
 /**
  * Merge-walks two manifests sorted by `comparePaths` and decides each path. A subtree
  * that either side could not read is left alone entirely: the replica keeps whatever it
- * has there, so nothing is deleted because the scanner could not see it.
+ * has there, so nothing is deleted because the scanner could not see it, and the
+ * directories holding it are kept too (not removed, not replaced by another kind).
  */
 export function diffManifests(source: readonly Entry[], replica: readonly Entry[], compare: CompareMode): ManifestDiff {
   const operations: Operation[] = []
   const warnings: PlanWarning[] = []
   let skipRoot: string | undefined
+  const kept: string[] = []
   let i = 0
   let j = 0
   while (i < source.length || j < replica.length) {
@@ -33,6 +35,7 @@ export function diffManifests(source: readonly Entry[], replica: readonly Entry[
     const here = {src: order <= 0 ? src : undefined, rep: order >= 0 ? rep : undefined}
     if (here.src?.unreadable || here.rep?.unreadable) {
       skipRoot = path
+      kept.push(path)
       const side = here.src?.unreadable ? 'source' : 'replica'
       warnings.push({path, message: `left unchanged: the ${side} entry could not be read`})
       continue
@@ -41,5 +44,15 @@ export function diffManifests(source: readonly Entry[], replica: readonly Entry[
     else if (here.src) operations.push(creationOf(here.src, 'missing'))
     else if (here.rep) operations.push(removalOf(here.rep, 'extra'))
   }
-  return {operations, warnings}
+  return kept.length === 0 ? {operations, warnings} : keepAncestors(operations, warnings, kept)
+}
+
+/** Drops removals and replacements of directories that hold an entry left alone. */
+function keepAncestors(operations: Operation[], warnings: PlanWarning[], kept: readonly string[]): ManifestDiff {
+  const pinned = new Set(kept.flatMap(ancestorsOf))
+  const blocked = (op: Operation): boolean =>
+    pinned.has(op.path) && (op.op === 'rmdir' || ((op.op === 'create' || op.op === 'mkdir') && op.reason === 'type'))
+  const dropped = operations.filter((op) => op.op === 'rmdir' && blocked(op))
+  for (const op of dropped) warnings.push({path: op.path, message: 'left in place: it holds an entry that could not be read'})
+  return {operations: operations.filter((op) => !blocked(op)), warnings}
 }
