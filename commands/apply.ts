@@ -1,46 +1,40 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {
-  appliedMessage,
-  applyPlan,
-  failedMessage,
-  planLine,
-  renderApplyResult,
+  findTemporariesIn,
+  readPlanFile,
   renderPlan,
   renderWarnings,
-  skippedMessage,
-  summarize,
-  sweepTemporaries,
-  type ApplyEvent,
-  type Logger,
-  type Operation,
-  type PlanSummary,
+  TreesyncError,
+  verifyPlan,
+  type Plan,
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {confirmApply} from './shared/confirm.js'
-import {rootArgs, syncFlags} from './shared/flags.js'
-import {openSession, planSession} from './shared/session.js'
-
-/** `apply --json` output: what was done, what failed (with paths), and counts. */
-export interface ApplyJson {
-  applied: Array<{op: Operation['op']; path: string; from?: string}>
-  failed: Array<{op: Operation['op']; path: string; error: string}>
-  skipped: Array<{op: Operation['op']; path: string; reason: string}>
-  summary: PlanSummary
-  durationMs: number
-}
+import {executePlan, type ApplyJson} from './shared/execute.js'
+import {syncFlags} from './shared/flags.js'
+import {openSession, planSession, type Session} from './shared/session.js'
 
 export default class ApplyCommand extends TreesyncCommand {
-  static override summary = 'Plan, show, confirm, then make REPLICA an exact mirror of SOURCE.'
-  static override description =
-    'Shows the plan and asks for confirmation on a terminal (only "yes" proceeds). Without a terminal it refuses unless --auto-approve.'
+  static override summary = 'Make REPLICA an exact mirror of SOURCE, or apply a saved plan exactly.'
+  static override description = [
+    'With SOURCE and REPLICA: plans, shows the plan, and asks for confirmation on a terminal',
+    '(only "yes" proceeds); without a terminal it refuses unless --auto-approve.',
+    'With one PLANFILE (from `plan --out`): applies exactly that plan without asking, after',
+    'checking that nothing it relies on has changed; a stale plan is refused whole.',
+  ].join('\n')
 
   static override examples = [
     '<%= config.bin %> apply ./photos /mnt/backup/photos',
     '<%= config.bin %> apply ./site ./mirror --auto-approve --log-file sync.log',
+    '<%= config.bin %> plan ./site ./mirror --out site.plan && <%= config.bin %> apply site.plan',
   ]
 
-  static override args = rootArgs
+  static override args = {
+    source: Args.string({description: 'directory to mirror from, or a saved PLANFILE', required: true}),
+    replica: Args.string({description: 'directory to mirror into (omit when applying a PLANFILE)'}),
+  }
+
   static override flags = {
     ...syncFlags,
     'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
@@ -48,40 +42,47 @@ export default class ApplyCommand extends TreesyncCommand {
 
   async run(): Promise<ApplyJson> {
     const {args, flags} = await this.parse(ApplyCommand)
-    const session = await openSession(args.source, args.replica, flags, true)
+    const saved = args.replica === undefined ? await readPlanFile(args.source) : undefined
+    const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, true)
     try {
-      const {plan, replica} = await planSession(session, flags)
-      if (!this.jsonEnabled()) {
-        process.stderr.write(renderWarnings(plan.warnings, session.err))
-        process.stdout.write(renderPlan(plan, session.out))
-      }
-      if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
-      // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
-      await sweepTemporaries(session.roots.replica, replica.temporaries)
-      if (plan.operations.length === 0) return {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0}
-      session.logger.info(`apply ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
-      const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logEvent(session.logger)})
-      const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
-      session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)
-      if (!this.jsonEnabled()) process.stdout.write(renderApplyResult(result, session.out))
-      if (result.failed.length > 0 || result.skipped.length > 0) process.exitCode = 1
-      return {
-        applied: result.applied.map((op) => ({op: op.op, path: op.path, ...(op.op === 'rename' ? {from: op.from} : {})})),
-        failed: result.failed,
-        skipped: result.skipped,
-        summary: result.summary,
-        durationMs: result.durationMs,
-      }
+      const {json, ok} = saved ? await this.applySaved(session, saved) : await this.planAndApply(session, flags)
+      if (!ok) process.exitCode = 1
+      return json
     } finally {
       session.close()
     }
   }
+
+  private async planAndApply(session: Session, flags: {'auto-approve': boolean; 'log-file'?: string; compare: string}) {
+    const {plan, replica} = await planSession(session, flags)
+    this.show(session, plan)
+    if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
+    return executePlan(session, plan, replica.temporaries, this.jsonEnabled())
+  }
+
+  /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */
+  private async applySaved(session: Session, plan: Plan) {
+    if (session.roots.source !== plan.source || session.roots.replica !== plan.replica) {
+      throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${session.roots.source}, ${session.roots.replica})`)
+    }
+    this.show(session, plan)
+    const stale = await verifyPlan(plan)
+    if (stale) {
+      session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
+      throw new TreesyncError('PLAN_STALE', `plan is stale: ${stale.path}: ${stale.reason}; nothing was applied (run plan again)`, stale.path)
+    }
+    const dirs = plan.operations.flatMap((op) => [op.path, ...(op.op === 'rename' ? [op.from] : [])].map(parentOf))
+    return executePlan(session, plan, await findTemporariesIn(plan.replica, dirs), this.jsonEnabled())
+  }
+
+  private show(session: Session, plan: Plan): void {
+    if (this.jsonEnabled()) return
+    process.stderr.write(renderWarnings(plan.warnings, session.err))
+    process.stdout.write(renderPlan(plan, session.out))
+  }
 }
 
-function logEvent(logger: Logger): (event: ApplyEvent) => void {
-  return (event) => {
-    if (event.type === 'applied') logger.info(appliedMessage(event.op))
-    else if (event.type === 'failed') logger.error(failedMessage({op: event.op.op, path: event.path, error: event.error}))
-    else logger.warn(skippedMessage({op: event.op.op, path: event.op.path, reason: event.reason}))
-  }
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/')
+  return i < 0 ? '' : path.slice(0, i)
 }

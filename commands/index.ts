@@ -1,8 +1,10 @@
 import ApplyCommand from './apply.js'
 import PlanCommand from './plan.js'
+import ShowCommand from './show.js'
 
 /** The command table oclif loads (the "explicit" strategy in package.json). */
 export const COMMANDS = {
   plan: PlanCommand,
   apply: ApplyCommand,
+  show: ShowCommand,
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {planLine, renderPlan, renderWarnings, type Plan} from '../src/index.js'
+import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, planLine, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {rootArgs, syncFlags} from './shared/flags.js'
 import {openSession, planSession} from './shared/session.js'
@@ -14,12 +14,21 @@ export default class PlanCommand extends TreesyncCommand {
     '<%= config.bin %> plan ./photos /mnt/backup/photos',
     '<%= config.bin %> plan ./site ./mirror --json',
     '<%= config.bin %> plan ./src ./dst --detailed-exitcode   # exit 2 when there are changes',
+    '<%= config.bin %> plan ./site ./mirror --out site.plan    # review, then: treesync apply site.plan',
+    '<%= config.bin %> plan ./docs ./mirror --diff',
   ]
 
   static override args = rootArgs
   static override flags = {
     ...syncFlags,
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when nothing changes, 2 when the plan has changes, 1 on error'}),
+    out: Flags.string({description: 'also write the plan to FILE (JSON), for `apply FILE` or `show FILE`'}),
+    diff: Flags.boolean({description: 'show a unified diff under each updated text file'}),
+    'diff-max-bytes': Flags.integer({
+      description: 'with --diff, files larger than this are not diffed',
+      default: DEFAULT_DIFF_MAX_BYTES,
+      min: 0,
+    }),
   }
 
   async run(): Promise<Plan> {
@@ -29,9 +38,11 @@ export default class PlanCommand extends TreesyncCommand {
     try {
       const {plan} = await planSession(session, flags)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
+      if (flags.out) await writePlanFile(flags.out, plan)
       if (!this.jsonEnabled()) {
+        const diffs = flags.diff ? await diffUpdates(plan, flags['diff-max-bytes']) : []
         process.stderr.write(renderWarnings(plan.warnings, session.err))
-        process.stdout.write(renderPlan(plan, session.out))
+        process.stdout.write(renderPlan(plan, session.out, diffs))
       }
       if (flags['detailed-exitcode'] && plan.operations.length > 0) process.exitCode = 2
       return plan

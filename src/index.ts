@@ -32,11 +32,16 @@ export {
   type FailedOperation,
   type SkippedOperation,
 } from './apply/apply-plan.js'
-export {sweepTemporaries} from './apply/sweep-temporaries.js'
+export {findTemporariesIn, sweepTemporaries} from './apply/sweep-temporaries.js'
+export {verifyPlan, type Staleness} from './apply/verify-plan.js'
+export {readPlanFile, writePlanFile} from './planfile/plan-file.js'
+export {validatePlan} from './planfile/validate-plan.js'
 export {Logger, openLogFile, streamSink, type FileSink, type LogSink} from './log/logger.js'
 export {formatLogLine, formatTimestamp, type LogLevel} from './log/log-line.js'
 export {appliedMessage, failedMessage, skippedMessage} from './log/messages.js'
 export {renderPlan, renderOperation, renderWarnings, planLine} from './render/plan-text.js'
+export {diffUpdates, DEFAULT_DIFF_MAX_BYTES, type FileDiff} from './diff/update-diffs.js'
+export {renderFileDiff} from './render/diff-text.js'
 export {renderApplyResult} from './render/apply-text.js'
 export {createStyle, colourWanted, type Style} from './render/style.js'
 export {formatBytes} from './render/format-bytes.js'

@@ -22,6 +22,8 @@ export interface SessionFlags {
   compare: string
   concurrency?: number
   'log-file'?: string
+  /** A plan file being written (plan --out): like the log file, never part of the sync. */
+  out?: string
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -59,7 +61,8 @@ export async function openSession(source: string, replica: string, flags: Sessio
 
 /** Scans and plans with a spinner; warnings are logged. */
 export async function planSession(session: Session, flags: SessionFlags): Promise<PreparedPlan> {
-  const internal = await internalRelativePaths(session.roots, flags['log-file'] ? [flags['log-file']] : [])
+  const ownFiles = [flags['log-file'], flags.out].filter((p): p is string => p !== undefined)
+  const internal = await internalRelativePaths(session.roots, ownFiles)
   const spinner = new ScanSpinner().start()
   try {
     const prepared = await preparePlan(session.roots, {

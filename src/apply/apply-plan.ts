@@ -6,7 +6,7 @@ import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
 import {defaultConcurrency} from '../util/concurrency.js'
 import {DirectoryTimes} from './directory-times.js'
-import {ReplicaTree} from './replica-tree.js'
+import {RootedTree} from './rooted-tree.js'
 import {runOperation} from './run-operation.js'
 import {runInPathOrder} from './schedule.js'
 
@@ -60,9 +60,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   if (plan.operations.length === 0) return result
 
   await mkdir(plan.replica, {recursive: true})
-  const tree = new ReplicaTree(plan.replica)
+  const tree = new RootedTree(plan.replica)
   const dirTimes = new DirectoryTimes(tree)
-  const ctx = {sourceRoot: plan.source, tree, dirTimes}
+  const ctx = {source: new RootedTree(plan.source), tree, dirTimes}
   const blocked = new Blocked()
 
   await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {

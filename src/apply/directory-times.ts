@@ -3,7 +3,7 @@ import {chmod} from 'node:fs/promises'
 import {describeFsError} from '../errors.js'
 import {comparePaths, depthOf} from '../tree/paths.js'
 import {mtimeMsOf} from './preconditions.js'
-import type {ReplicaTree} from './replica-tree.js'
+import type {RootedTree} from './rooted-tree.js'
 import {setMtime} from './timestamps.js'
 
 /** A directory whose metadata could not be set at the end of apply. */
@@ -28,7 +28,7 @@ export class DirectoryTimes {
   private readonly planned = new Map<string, FinalMeta>()
   private readonly removed = new Set<string>()
 
-  constructor(private readonly tree: ReplicaTree) {}
+  constructor(private readonly tree: RootedTree) {}
 
   /** Remembers a directory's mtime before apply first changes its entries. */
   rememberBefore(dir: string): Promise<unknown> {

@@ -6,11 +6,11 @@ import {TreesyncError} from '../errors.js'
 import {ancestorsOf} from '../tree/paths.js'
 
 /**
- * The replica as apply sees it: relative paths mapped under one root, with the guarantee
- * that every directory on the way to an entry is a real directory, never a symlink, so
- * no write or delete can be redirected outside the replica.
+ * A tree as apply sees it (the replica, or the source it reads from): relative paths mapped
+ * under one root, with the guarantee that every directory on the way to an entry is a real
+ * directory, never a symlink, so no read, write or delete is redirected outside the root.
  */
-export class ReplicaTree {
+export class RootedTree {
   private readonly verifiedDirs = new Set<string>([''])
 
   constructor(readonly root: string) {}
@@ -39,7 +39,7 @@ export class ReplicaTree {
       if (this.verifiedDirs.has(dir)) continue
       const st = await this.lstat(dir)
       if (!st) throw new TreesyncError('BAD_INPUT', `parent directory ${dir} does not exist`, dir)
-      if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `refusing to write through symlink ${dir}`, dir)
+      if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `${dir} is a symlink: refusing to follow it out of ${this.root}`, dir)
       if (!st.isDirectory()) throw new TreesyncError('BAD_INPUT', `${dir} is not a directory`, dir)
       this.verifiedDirs.add(dir)
     }

@@ -16,13 +16,13 @@ import {parentPath} from '../tree/paths.js'
 import {makeTempName} from '../tree/temp-name.js'
 import type {DirectoryTimes} from './directory-times.js'
 import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
-import type {ReplicaTree} from './replica-tree.js'
+import type {RootedTree} from './rooted-tree.js'
 import {setMtime} from './timestamps.js'
 
 /** What one operation needs: where to read, where to write, and the deferred dir times. */
 export interface OperationContext {
-  sourceRoot: string
-  tree: ReplicaTree
+  source: RootedTree
+  tree: RootedTree
   dirTimes: DirectoryTimes
 }
 
@@ -61,7 +61,8 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
  * new one, never a partial one, even if the process is killed.
  */
 async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx: OperationContext): Promise<void> {
-  const sourcePath = join(ctx.sourceRoot, op.path)
+  await ctx.source.assertContained(op.path)
+  const sourcePath = ctx.source.abs(op.path)
   const before = await lstatOrUndefined(sourcePath)
   const drift = sourceDrift(before, op)
   if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, op.path)

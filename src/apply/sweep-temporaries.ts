@@ -1,7 +1,7 @@
-import {lstat, unlink} from 'node:fs/promises'
+import {lstat, readdir, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {baseName} from '../tree/paths.js'
+import {baseName, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
 
 /**
@@ -24,4 +24,20 @@ export async function sweepTemporaries(replicaRoot: string, paths: readonly stri
     }
   }
   return removed
+}
+
+/**
+ * Finds treesync temporaries directly inside the given replica directories (used when a
+ * saved plan is applied without a fresh scan). Unreadable directories are passed over.
+ */
+export async function findTemporariesIn(replicaRoot: string, dirs: Iterable<string>): Promise<string[]> {
+  const found: string[] = []
+  for (const dir of new Set(dirs)) {
+    try {
+      for (const name of await readdir(join(replicaRoot, dir))) if (isTempName(name)) found.push(joinPath(dir, name))
+    } catch {
+      // Missing or unreadable: nothing to sweep there now.
+    }
+  }
+  return found
 }

@@ -3,6 +3,8 @@ import Table from 'cli-table3'
 import type {Operation} from '../plan/operation.js'
 import type {Plan, PlanSummary, PlanWarning} from '../plan/plan.js'
 import {comparePaths} from '../tree/paths.js'
+import type {FileDiff} from '../diff/update-diffs.js'
+import {renderFileDiff} from './diff-text.js'
 import {formatBytes} from './format-bytes.js'
 import {quotePath} from './quote-path.js'
 import type {Style} from './style.js'
@@ -23,14 +25,19 @@ export const SIGILS: Record<Operation['op'], string> = {
  * that starts with `Plan:` (or `No changes.`). Reads only the plan's JSON shape, so a
  * saved plan renders exactly like a fresh one.
  */
-export function renderPlan(plan: Plan, style: Style): string {
+export function renderPlan(plan: Plan, style: Style, diffs: readonly FileDiff[] = []): string {
   if (plan.operations.length === 0) {
     return `${style.bold('No changes.')} The replica ${quotePath(plan.replica)} already mirrors ${quotePath(plan.source)}.\n`
   }
+  const diffByPath = new Map(diffs.map((d) => [d.path, d]))
   const lines = [
     `treesync will mirror ${quotePath(plan.source)} into ${quotePath(plan.replica)}:`,
     '',
-    ...inReadingOrder(plan.operations).map((op) => `  ${renderOperation(op, style)}`),
+    ...inReadingOrder(plan.operations).map((op) => {
+      const line = `  ${renderOperation(op, style)}`
+      const diff = op.op === 'update' ? diffByPath.get(op.path) : undefined
+      return diff ? `${line}\n${renderFileDiff(diff, style).trimEnd()}` : line
+    }),
     '',
     renderSummaryTable(plan.summary, style),
     '',

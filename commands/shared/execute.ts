@@ -1,0 +1,62 @@
+import {
+  appliedMessage,
+  applyPlan,
+  failedMessage,
+  planLine,
+  renderApplyResult,
+  skippedMessage,
+  sweepTemporaries,
+  type ApplyEvent,
+  type Logger,
+  type Operation,
+  type Plan,
+  type PlanSummary,
+} from '../../src/index.js'
+import type {Session} from './session.js'
+
+/** `apply --json` output: what was done, what failed (with paths), and counts. */
+export interface ApplyJson {
+  applied: Array<{op: Operation['op']; path: string; from?: string}>
+  failed: Array<{op: Operation['op']; path: string; error: string}>
+  skipped: Array<{op: Operation['op']; path: string; reason: string}>
+  summary: PlanSummary
+  durationMs: number
+}
+
+/**
+ * Sweeps leftover temporaries, applies a confirmed plan with a log line per operation, and
+ * prints the closing line unless `quiet` (--json). Returns the JSON result; `ok` is false
+ * when anything failed or was skipped.
+ */
+export async function executePlan(
+  session: Session,
+  plan: Plan,
+  temporaries: readonly string[],
+  quiet: boolean,
+): Promise<{json: ApplyJson; ok: boolean}> {
+  // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
+  await sweepTemporaries(session.roots.replica, temporaries)
+  if (plan.operations.length > 0) session.logger.info(`apply ${plan.source} -> ${plan.replica}: ${planLine(plan.summary)}`)
+  const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logEvent(session.logger)})
+  if (plan.operations.length > 0) {
+    const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
+    session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)
+    if (!quiet) process.stdout.write(renderApplyResult(result, session.out))
+  }
+  const json: ApplyJson = {
+    applied: result.applied.map((op) => ({op: op.op, path: op.path, ...(op.op === 'rename' ? {from: op.from} : {})})),
+    failed: result.failed,
+    skipped: result.skipped,
+    summary: result.summary,
+    durationMs: result.durationMs,
+  }
+  return {json, ok: result.failed.length === 0 && result.skipped.length === 0}
+}
+
+function logEvent(logger: Logger): (event: ApplyEvent) => void {
+  return (event) => {
+    if (event.type === 'applied') logger.info(appliedMessage(event.op))
+    else if (event.type === 'failed') logger.error(failedMessage({op: event.op.op, path: event.path, error: event.error}))
+    else logger.warn(skippedMessage({op: event.op.op, path: event.op.path, reason: event.reason}))
+  }
+}

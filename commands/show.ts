@@ -1,0 +1,23 @@
+import {Args} from '@oclif/core'
+
+import {colourWanted, createStyle, readPlanFile, renderPlan, renderWarnings, type Plan} from '../src/index.js'
+import {TreesyncCommand} from './shared/base-command.js'
+
+export default class ShowCommand extends TreesyncCommand {
+  static override summary = 'Render a saved plan, as `plan` would have shown it.'
+  static override examples = ['<%= config.bin %> show site.plan', '<%= config.bin %> show site.plan --json']
+
+  static override args = {
+    planfile: Args.string({description: 'a plan written by `plan --out`', required: true}),
+  }
+
+  async run(): Promise<Plan> {
+    const {args} = await this.parse(ShowCommand)
+    const plan = await readPlanFile(args.planfile)
+    if (!this.jsonEnabled()) {
+      process.stderr.write(renderWarnings(plan.warnings, createStyle(colourWanted(process.stderr, process.env))))
+      process.stdout.write(renderPlan(plan, createStyle(colourWanted(process.stdout, process.env))))
+    }
+    return plan
+  }
+}

@@ -1,0 +1,139 @@
+import type {BigIntStats} from 'node:fs'
+import {readdir, readlink} from 'node:fs/promises'
+
+import {describeFsError, isTreesyncError, TreesyncError} from '../errors.js'
+import type {Operation} from '../plan/operation.js'
+import type {Plan} from '../plan/plan.js'
+import {ancestorsOf, joinPath} from '../tree/paths.js'
+import {isTempName} from '../tree/temp-name.js'
+import {mtimeMsOf, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
+import {RootedTree} from './rooted-tree.js'
+
+/** The first thing that no longer matches a plan, with the path it is about. */
+export interface Staleness {
+  path: string
+  reason: string
+}
+
+/**
+ * Checks, before anything is changed, that a saved plan still holds: each source entry it
+ * copies from and each replica entry it changes or removes is as it was when planned,
+ * each path it creates is still free (or freed by the plan itself), and each directory it
+ * removes holds nothing the plan does not remove. Returns the first mismatch, if any.
+ */
+export async function verifyPlan(plan: Plan): Promise<Staleness | undefined> {
+  const source = new RootedTree(plan.source)
+  const replica = new RootedTree(plan.replica)
+  const vacated = new Set<string>()
+  const created = new Set<string>()
+  for (const op of plan.operations) {
+    if (op.op === 'delete' || op.op === 'rmdir') vacated.add(op.path)
+    if (op.op === 'rename') vacated.add(op.from)
+    if (op.op === 'mkdir') created.add(op.path)
+  }
+  const probe = new ReplicaProbe(replica, (dir) => vacated.has(dir) || created.has(dir))
+  for (const op of plan.operations) {
+    try {
+      const problem = (await sourceProblem(op, source)) ?? (await replicaProblem(op, probe, vacated))
+      if (problem) return problem
+    } catch (error) {
+      return {path: isTreesyncError(error) && error.path ? error.path : op.path, reason: isTreesyncError(error) ? error.message : describeFsError(error)}
+    }
+  }
+  return undefined
+}
+
+async function sourceProblem(op: Operation, source: RootedTree): Promise<Staleness | undefined> {
+  const stale = (reason: string): Staleness => ({path: op.path, reason: `source ${reason}`})
+  if (op.op === 'delete' || op.op === 'rmdir') return undefined
+  await source.assertContained(op.path)
+  const st = await source.lstat(op.path)
+  if ((op.op === 'create' || op.op === 'update') && op.type === 'symlink') {
+    if (!st?.isSymbolicLink()) return stale('entry is no longer a symlink')
+    return (await readlink(source.abs(op.path))) === op.target ? undefined : stale('symlink target changed')
+  }
+  if (op.op === 'mkdir' || (op.op === 'meta' && op.type === 'dir')) {
+    if (!st?.isDirectory()) return stale('entry is no longer a directory')
+    return metadataProblem(st, op.mode, op.mtimeMs, stale)
+  }
+  const drift = sourceDrift(st, op.op === 'meta' ? {size: Number(st?.size ?? 0), mode: op.mode, mtimeMs: op.mtimeMs} : op)
+  if (drift) return stale(`file changed: ${drift}`)
+  return metadataProblem(st!, op.mode, op.mtimeMs, stale)
+}
+
+function metadataProblem(st: BigIntStats, mode: number, mtimeMs: number, stale: (r: string) => Staleness): Staleness | undefined {
+  if (Number(st.mode & 0o7777n) !== mode) return stale('mode changed')
+  if (mtimeMsOf(st) !== mtimeMs) return stale('mtime changed')
+  return undefined
+}
+
+/**
+ * Looks up replica entries without following symlinks on the way. A directory on the way
+ * that the plan itself removes or creates means the entry cannot exist yet; any other
+ * non-directory on the way means the replica changed since planning.
+ */
+class ReplicaProbe {
+  private readonly dirs = new Map<string, Promise<'dir' | 'planned'>>()
+
+  constructor(
+    readonly tree: RootedTree,
+    private readonly plannedDir: (dir: string) => boolean,
+  ) {}
+
+  async lstat(path: string): Promise<BigIntStats | undefined> {
+    for (const dir of ancestorsOf(path).reverse()) {
+      if ((await this.directory(dir)) === 'planned') return undefined
+    }
+    return this.tree.lstat(path)
+  }
+
+  private directory(dir: string): Promise<'dir' | 'planned'> {
+    let known = this.dirs.get(dir)
+    if (!known) {
+      known = this.tree.lstat(dir).then((st) => {
+        if (st?.isDirectory()) return 'dir'
+        if (this.plannedDir(dir)) return 'planned'
+        throw new TreesyncError('PLAN_STALE', st ? `replica ${dir} is now a ${typeOfStats(st)}` : `replica directory ${dir} no longer exists`, dir)
+      })
+      this.dirs.set(dir, known)
+    }
+    return known
+  }
+}
+
+async function replicaProblem(op: Operation, probe: ReplicaProbe, vacated: Set<string>): Promise<Staleness | undefined> {
+  const replica = probe.tree
+  const check = async (path: string, expected: Parameters<typeof replicaDrift>[1]): Promise<Staleness | undefined> => {
+    const st = await probe.lstat(path)
+    const target = st?.isSymbolicLink() ? await readlink(replica.abs(path)) : undefined
+    const drift = replicaDrift(st, expected, target)
+    return drift ? {path, reason: `replica entry changed: ${drift}`} : undefined
+  }
+  const free = async (path: string): Promise<Staleness | undefined> => {
+    if (vacated.has(path)) return undefined
+    const st = await probe.lstat(path)
+    return st ? {path, reason: `replica now has a ${typeOfStats(st)} where the plan creates one`} : undefined
+  }
+  switch (op.op) {
+    case 'mkdir':
+    case 'create':
+      return free(op.path)
+    case 'rename':
+      return (await check(op.from, op.replica)) ?? (await free(op.path))
+    case 'update':
+    case 'meta':
+    case 'delete':
+      return check(op.path, op.replica)
+    case 'rmdir':
+      return (await check(op.path, {type: 'dir'})) ?? (await unplannedChild(op.path, replica, vacated))
+  }
+}
+
+/** A directory to be removed must hold only entries the plan removes or moves away. */
+async function unplannedChild(dir: string, replica: RootedTree, vacated: Set<string>): Promise<Staleness | undefined> {
+  for (const name of await readdir(replica.abs(dir))) {
+    const path = joinPath(dir, name)
+    if (!vacated.has(path) && !isTempName(name)) return {path, reason: 'replica entry appeared in a directory the plan removes'}
+  }
+  return undefined
+}
