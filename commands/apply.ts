@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {
+  emptySourceMessage,
   findTemporariesIn,
   readPlanFile,
   renderPlan,
+  removesEverything,
   renderWarnings,
   TreesyncError,
   verifyPlan,
@@ -12,7 +14,7 @@ import {
 import {TreesyncCommand} from './shared/base-command.js'
 import {confirmApply} from './shared/confirm.js'
 import {executePlan, type ApplyJson} from './shared/execute.js'
-import {syncFlags} from './shared/flags.js'
+import {allowDeleteAllFlag, syncFlags} from './shared/flags.js'
 import {openSession, planSession, type Session} from './shared/session.js'
 
 export default class ApplyCommand extends TreesyncCommand {
@@ -37,35 +39,39 @@ export default class ApplyCommand extends TreesyncCommand {
 
   static override flags = {
     ...syncFlags,
+    ...allowDeleteAllFlag,
     'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
   }
 
   async run(): Promise<ApplyJson> {
     const {args, flags} = await this.parse(ApplyCommand)
     const saved = args.replica === undefined ? await readPlanFile(args.source) : undefined
-    const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, true)
+    const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, 'stderr')
     try {
-      const {json, ok} = saved ? await this.applySaved(session, saved) : await this.planAndApply(session, flags)
+      await session.lockReplica()
+      const {json, ok} = saved ? await this.applySaved(session, saved, flags) : await this.planAndApply(session, flags)
       if (!ok) process.exitCode = 1
       return json
     } finally {
-      session.close()
+      await session.close()
     }
   }
 
-  private async planAndApply(session: Session, flags: {'auto-approve': boolean; 'log-file'?: string; compare: string}) {
+  private async planAndApply(session: Session, flags: ApplyFlags) {
     const {plan, replica} = await planSession(session, flags)
     this.show(session, plan)
+    guardDeleteAll(plan, flags)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
     return executePlan(session, plan, replica.temporaries, this.jsonEnabled())
   }
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */
-  private async applySaved(session: Session, plan: Plan) {
+  private async applySaved(session: Session, plan: Plan, flags: ApplyFlags) {
     if (session.roots.source !== plan.source || session.roots.replica !== plan.replica) {
       throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${session.roots.source}, ${session.roots.replica})`)
     }
     this.show(session, plan)
+    guardDeleteAll(plan, flags)
     const stale = await verifyPlan(plan)
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
@@ -80,6 +86,13 @@ export default class ApplyCommand extends TreesyncCommand {
     process.stderr.write(renderWarnings(plan.warnings, session.err))
     process.stdout.write(renderPlan(plan, session.out))
   }
+}
+
+type ApplyFlags = {'auto-approve': boolean; 'allow-delete-all': boolean; 'log-file'?: string; compare: string}
+
+/** Refuses a plan that would empty a non-empty replica (an empty or unmounted source). */
+function guardDeleteAll(plan: Plan, flags: ApplyFlags): void {
+  if (!flags['allow-delete-all'] && removesEverything(plan)) throw new TreesyncError('DELETE_GUARD', `refusing to apply: ${emptySourceMessage(plan)}`)
 }
 
 function parentOf(path: string): string {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, planLine, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
+import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, emptySourceMessage, planLine, removesEverything, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {rootArgs, syncFlags} from './shared/flags.js'
 import {openSession, planSession} from './shared/session.js'
@@ -38,6 +38,7 @@ export default class PlanCommand extends TreesyncCommand {
     try {
       const {plan} = await planSession(session, flags)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
+      if (removesEverything(plan)) plan.warnings.push({path: '.', message: emptySourceMessage(plan)})
       if (flags.out) await writePlanFile(flags.out, plan)
       if (!this.jsonEnabled()) {
         const diffs = flags.diff ? await diffUpdates(plan, flags['diff-max-bytes']) : []
@@ -47,7 +48,7 @@ export default class PlanCommand extends TreesyncCommand {
       if (flags['detailed-exitcode'] && plan.operations.length > 0) process.exitCode = 2
       return plan
     } finally {
-      session.close()
+      await session.close()
     }
   }
 }

@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'PLAN_STALE'
   | 'BAD_INPUT'
   | 'OPERATIONS_FAILED'
+  | 'LOCK_HELD'
+  | 'DELETE_GUARD'
+  | 'INTERRUPTED'
 
 export class TreesyncError extends Error {
   readonly code: ErrorCode

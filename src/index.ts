@@ -23,6 +23,9 @@ export {
   type PlanWarning,
 } from './plan/plan.js'
 export {planSync, type PlanOptions} from './plan/plan-sync.js'
+export {emptySourceMessage, removesEverything} from './plan/guards.js'
+export {acquireReplicaLock, lockFilePath, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
+export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
 export {
   applyPlan,
@@ -39,6 +42,10 @@ export {validatePlan} from './planfile/validate-plan.js'
 export {Logger, openLogFile, streamSink, type FileSink, type LogSink} from './log/logger.js'
 export {formatLogLine, formatTimestamp, type LogLevel} from './log/log-line.js'
 export {appliedMessage, failedMessage, skippedMessage} from './log/messages.js'
+export {logApplyEvents} from './log/apply-log.js'
+export {runCycle, type CycleOptions, type CycleReport} from './watch/run-cycle.js'
+export {runWatchLoop, type ChangeSubscription, type WatchLoopOptions} from './watch/watch-loop.js'
+export {watchSource, DEFAULT_DEBOUNCE_MS, type SourceWatcher} from './watch/source-watcher.js'
 export {renderPlan, renderOperation, renderWarnings, planLine} from './render/plan-text.js'
 export {diffUpdates, DEFAULT_DIFF_MAX_BYTES, type FileDiff} from './diff/update-diffs.js'
 export {renderFileDiff} from './render/diff-text.js'

@@ -1,13 +1,9 @@
 import {
-  appliedMessage,
   applyPlan,
-  failedMessage,
+  logApplyEvents,
   planLine,
   renderApplyResult,
-  skippedMessage,
   sweepTemporaries,
-  type ApplyEvent,
-  type Logger,
   type Operation,
   type Plan,
   type PlanSummary,
@@ -37,7 +33,7 @@ export async function executePlan(
   // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
   await sweepTemporaries(session.roots.replica, temporaries)
   if (plan.operations.length > 0) session.logger.info(`apply ${plan.source} -> ${plan.replica}: ${planLine(plan.summary)}`)
-  const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logEvent(session.logger)})
+  const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logApplyEvents(session.logger)})
   if (plan.operations.length > 0) {
     const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
     session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)
@@ -53,10 +49,3 @@ export async function executePlan(
   return {json, ok: result.failed.length === 0 && result.skipped.length === 0}
 }
 
-function logEvent(logger: Logger): (event: ApplyEvent) => void {
-  return (event) => {
-    if (event.type === 'applied') logger.info(appliedMessage(event.op))
-    else if (event.type === 'failed') logger.error(failedMessage({op: event.op.op, path: event.path, error: event.error}))
-    else logger.warn(skippedMessage({op: event.op.op, path: event.op.path, reason: event.reason}))
-  }
-}

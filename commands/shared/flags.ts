@@ -15,4 +15,10 @@ export const syncFlags = {
   }),
   concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight (default: from the core count)'}),
   'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
+  'cache-dir': Flags.string({description: 'where treesync keeps its locks (default: $XDG_CACHE_HOME/treesync or ~/.cache/treesync)'}),
+}
+
+/** The guard against syncing an empty or unmounted source over a full replica. */
+export const allowDeleteAllFlag = {
+  'allow-delete-all': Flags.boolean({description: 'allow a plan that deletes every entry of a non-empty replica'}),
 }

@@ -1,4 +1,8 @@
+import {join} from 'node:path'
+
 import {
+  acquireReplicaLock,
+  cacheDirectory,
   colourWanted,
   createStyle,
   excludePaths,
@@ -12,6 +16,7 @@ import {
   type FileSink,
   type LogSink,
   type PreparedPlan,
+  type ReplicaLock,
   type Roots,
   type Style,
 } from '../../src/index.js'
@@ -24,6 +29,7 @@ export interface SessionFlags {
   'log-file'?: string
   /** A plan file being written (plan --out): like the log file, never part of the sync. */
   out?: string
+  'cache-dir'?: string
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -35,19 +41,29 @@ export interface Session {
   err: Style
   compare: CompareMode
   concurrency: number | undefined
-  close(): void
+  cacheDir: string
+  /** Takes the replica lock until close(): no other treesync applies to it meanwhile. */
+  lockReplica(): Promise<void>
+  close(): Promise<void>
 }
 
 /**
  * Validates the inputs (roots, log file) before anything is read or written, then sets up
- * logging: to the log file if given, and to stderr when `consoleLog` (apply, watch).
+ * logging: to the log file if given, and to the console stream `consoleLog` names.
  */
-export async function openSession(source: string, replica: string, flags: SessionFlags, consoleLog: boolean): Promise<Session> {
+export async function openSession(
+  source: string,
+  replica: string,
+  flags: SessionFlags,
+  consoleLog: 'stdout' | 'stderr' | false,
+): Promise<Session> {
   const roots = await resolveRoots(source, replica)
   const sinks: LogSink[] = []
   let file: FileSink | undefined
   if (flags['log-file']) sinks.push((file = openLogFile(flags['log-file'])))
-  if (consoleLog) sinks.push(streamSink(process.stderr))
+  if (consoleLog) sinks.push(streamSink(consoleLog === 'stdout' ? process.stdout : process.stderr))
+  const cacheDir = cacheDirectory(flags['cache-dir'])
+  let lock: ReplicaLock | undefined
   return {
     roots,
     logger: new Logger(sinks),
@@ -55,7 +71,14 @@ export async function openSession(source: string, replica: string, flags: Sessio
     err: createStyle(colourWanted(process.stderr, process.env)),
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
-    close: () => file?.close(),
+    cacheDir,
+    async lockReplica() {
+      lock ??= await acquireReplicaLock(roots.replica, join(cacheDir, 'locks'))
+    },
+    async close() {
+      await lock?.release()
+      file?.close()
+    },
   }
 }
 

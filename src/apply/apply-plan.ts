@@ -43,6 +43,8 @@ export type ApplyEvent =
 export interface ApplyOptions {
   concurrency?: number
   onEvent?: (event: ApplyEvent) => void
+  /** Stops starting operations when aborted; those running finish, the rest are skipped. */
+  signal?: AbortSignal
   /** Clock for the duration; injectable for tests. */
   now?: () => number
 }
@@ -65,7 +67,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   const ctx = {source: new RootedTree(plan.source), tree, dirTimes}
   const blocked = new Blocked()
 
-  await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {
+  const notStarted = await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {
     const reason = blocked.reasonToSkip(op)
     if (reason) {
       blocked.record(op)
@@ -84,7 +86,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
       result.failed.push({op: op.op, path, error: message})
       options.onEvent?.({type: 'failed', op, path, error: message})
     }
-  })
+  }, options.signal)
+  for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: 'interrupted'})
 
   for (const failure of await dirTimes.finish()) {
     result.failed.push({op: 'meta', ...failure})

@@ -33,5 +33,6 @@ export function planSync(source: Manifest, replica: Manifest, options: PlanOptio
     operations,
     summary: summarize(operations),
     warnings,
+    replicaEntries: replica.entries.length,
   }
 }

@@ -27,6 +27,8 @@ export interface Plan {
   operations: Operation[]
   summary: PlanSummary
   warnings: PlanWarning[]
+  /** How many entries the replica held when planned (for the empty-source guard). */
+  replicaEntries: number
 }
 
 /** Counts operations per kind and the bytes they copy. */

@@ -43,7 +43,11 @@ function toPlan(value: unknown): Plan {
   if (!Array.isArray(plan.operations)) throw new Invalid('operations is not a list')
   const operations = plan.operations.map((op, i) => toOperation(op, `operations[${i}]`))
   const warnings = plan.warnings === undefined ? [] : toWarnings(plan.warnings)
-  return {format: PLAN_FORMAT, version: PLAN_VERSION, source, replica, createdAt, compare, operations, summary: summarize(operations), warnings}
+  // Older or hand-made plans may lack the count: then the removals are all we know of.
+  const removals = operations.filter((op) => op.op === 'delete' || op.op === 'rmdir' || op.op === 'rename').length
+  const replicaEntries = plan.replicaEntries === undefined ? removals : count(plan.replicaEntries, 'replicaEntries')
+  const summary = summarize(operations)
+  return {format: PLAN_FORMAT, version: PLAN_VERSION, source, replica, createdAt, compare, operations, summary, warnings, replicaEntries}
 }
 
 function toOperation(value: unknown, at: string): Operation {

@@ -23,6 +23,7 @@ function planOf(operations: Operation[]): Plan {
     replica: '/data/replica',
     createdAt: '2026-11-24T10:15:02.123Z',
     compare: 'md5',
+    replicaEntries: 0,
     operations,
     summary: summarize(operations),
     warnings: [],

@@ -1,0 +1,157 @@
+import {Args, Flags} from '@oclif/core'
+
+import {
+  runCycle,
+  runWatchLoop,
+  TreesyncError,
+  watchSource,
+  type ChangeSubscription,
+  type CycleReport,
+  type SourceWatcher,
+} from '../src/index.js'
+import {TreesyncCommand} from './shared/base-command.js'
+import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
+import {openSession, type Session} from './shared/session.js'
+
+const DEFAULT_INTERVAL_SECONDS = 60
+
+/** `watch --json`: one document when the loop ends. */
+export interface WatchJson {
+  cycles: number
+  applied: number
+  failed: number
+  bytes: number
+}
+
+export default class WatchCommand extends TreesyncCommand {
+  static override summary = 'Mirror SOURCE into REPLICA every INTERVAL seconds, logging every action.'
+  static override description = [
+    'Each cycle scans, plans and applies without prompting; the first starts at once. A failing',
+    'cycle is logged and the loop goes on; a missing source never deletes anything. SIGINT or',
+    'SIGTERM finishes the operation in progress, logs a final line and exits 0.',
+  ].join('\n')
+
+  static override examples = [
+    '<%= config.bin %> watch /data/src /backup/src 60 /var/log/treesync.log',
+    '<%= config.bin %> watch ./src ./dst --interval 0.5 --events --log-file sync.log',
+  ]
+
+  static override args = {
+    ...rootArgs,
+    interval: Args.string({description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS}, may be fractional)`}),
+    logfile: Args.string({description: 'log file to append to (same as --log-file)'}),
+  }
+
+  static override flags = {
+    ...syncFlags,
+    ...allowDeleteAllFlag,
+    interval: Flags.string({description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS})`}),
+    events: Flags.boolean({description: 'also start a cycle soon after a change in SOURCE (the interval stays as a backstop)'}),
+  }
+
+  async run(): Promise<WatchJson> {
+    const {args, flags} = await this.parse(WatchCommand)
+    const intervalMs = parseInterval(args.interval, flags.interval)
+    const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
+    const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
+    const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
+    try {
+      await session.lockReplica()
+      const stop = new AbortController()
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stop.signal.aborted) {
+          session.logger.warn(`received ${signal} again: exiting at once`)
+          process.exit(1)
+        }
+        session.logger.info(`received ${signal}: finishing the operation in progress`)
+        stop.abort()
+      }
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+      const events = flags.events ? new SourceEvents(session) : undefined
+      session.logger.info(
+        `watch started: ${session.roots.source} -> ${session.roots.replica} every ${intervalMs / 1000} s` +
+          `${events ? ' and on changes' : ''} (pid ${process.pid})`,
+      )
+      const tally = (r: CycleReport): void => {
+        totals.applied += r.applied
+        totals.failed += r.failed
+        totals.bytes += r.bytes
+      }
+      totals.cycles = await runWatchLoop({
+        intervalMs,
+        signal: stop.signal,
+        changes: events?.subscribe,
+        betweenCycles: () => events?.rearm(),
+        cycle: async (n) =>
+          tally(
+            await runCycle(n, {
+              source: args.source,
+              replica: args.replica,
+              compare: session.compare,
+              concurrency: session.concurrency,
+              allowDeleteAll: flags['allow-delete-all'],
+              ownFiles: logFile ? [logFile] : [],
+              logger: session.logger,
+              signal: stop.signal,
+            }),
+          ),
+      })
+      await events?.close()
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      session.logger.info(`watch stopped after ${totals.cycles} cycles`)
+      return totals
+    } finally {
+      await session.close()
+    }
+  }
+}
+
+/** INTERVAL (positional) or --interval, in milliseconds; must be a number > 0. */
+function parseInterval(positional: string | undefined, flag: string | undefined): number {
+  const text = pickOne(positional, flag, 'INTERVAL', '--interval') ?? String(DEFAULT_INTERVAL_SECONDS)
+  const seconds = Number(text)
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new TreesyncError('BAD_INPUT', `INTERVAL must be a number of seconds greater than 0, got "${text}"`)
+  }
+  return seconds * 1000
+}
+
+function pickOne(positional: string | undefined, flag: string | undefined, argName: string, flagName: string): string | undefined {
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new TreesyncError('BAD_INPUT', `${argName} and ${flagName} disagree ("${positional}" vs "${flag}"): give one`)
+  }
+  return positional ?? flag
+}
+
+/**
+ * Source change notifications for --events. If the watcher fails it is closed with a
+ * warning (the interval carries on) and started again before a later cycle.
+ */
+class SourceEvents {
+  private watcher: SourceWatcher | undefined
+  private wake: (() => void) | undefined
+
+  constructor(private readonly session: Session) {
+    this.rearm()
+  }
+
+  subscribe: ChangeSubscription = (wake) => {
+    this.wake = wake
+    return () => (this.wake = undefined)
+  }
+
+  rearm(): void {
+    if (this.watcher) return
+    this.watcher = watchSource(this.session.roots.source, {
+      onChange: () => this.wake?.(),
+      onError: (error) => {
+        this.watcher = undefined
+        this.session.logger.warn(`change watcher failed (${error instanceof Error ? error.message : String(error)}): using the interval only`)
+      },
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close()
+  }
+}

@@ -1,0 +1,93 @@
+import {applyPlan} from '../apply/apply-plan.js'
+import {sweepTemporaries} from '../apply/sweep-temporaries.js'
+import {describeFsError, isTreesyncError} from '../errors.js'
+import {logApplyEvents} from '../log/apply-log.js'
+import type {Logger} from '../log/logger.js'
+import {emptySourceMessage, removesEverything} from '../plan/guards.js'
+import type {CompareMode} from '../plan/plan.js'
+import {formatBytes} from '../render/format-bytes.js'
+import {resolveRoots} from '../roots.js'
+import {excludePaths, internalRelativePaths} from '../scan/internal-paths.js'
+import {preparePlan} from '../sync.js'
+
+export interface CycleOptions {
+  source: string
+  replica: string
+  compare: CompareMode
+  concurrency?: number
+  allowDeleteAll: boolean
+  /** treesync's own files (log file, …): excluded from the sync wherever they are. */
+  ownFiles: readonly string[]
+  logger: Logger
+  signal?: AbortSignal
+  now?: () => number
+}
+
+/** How one cycle ended. A cycle that could not run at all is `skipped` with a reason. */
+export interface CycleReport {
+  status: 'applied' | 'unchanged' | 'skipped' | 'failed'
+  applied: number
+  failed: number
+  skipped: number
+  bytes: number
+  durationMs: number
+}
+
+/**
+ * One watch cycle: resolve the roots afresh (the source may have vanished), scan, plan,
+ * and apply without prompting, logging each operation and one summary line. Nothing here
+ * throws: a failing cycle is logged and reported, and the loop goes on. A missing source
+ * or a plan that would empty the replica applies nothing.
+ */
+export async function runCycle(cycle: number, options: CycleOptions): Promise<CycleReport> {
+  const now = options.now ?? Date.now
+  const started = now()
+  const report = (status: CycleReport['status'], counts: Partial<CycleReport> = {}): CycleReport => ({
+    status,
+    applied: 0,
+    failed: 0,
+    skipped: 0,
+    bytes: 0,
+    ...counts,
+    durationMs: now() - started,
+  })
+  const {logger} = options
+  try {
+    const roots = await resolveRoots(options.source, options.replica)
+    const internal = await internalRelativePaths(roots, options.ownFiles)
+    const {plan, replica} = await preparePlan(roots, {
+      compare: options.compare,
+      concurrency: options.concurrency,
+      exclude: excludePaths(internal),
+    })
+    for (const w of plan.warnings) logger.warn(`${w.path}: ${w.message}`)
+    if (!options.allowDeleteAll && removesEverything(plan)) {
+      logger.warn(`cycle ${cycle} skipped: ${emptySourceMessage(plan)}`)
+      return report('skipped')
+    }
+    await sweepTemporaries(roots.replica, replica.temporaries)
+    const result = await applyPlan(plan, {concurrency: options.concurrency, onEvent: logApplyEvents(logger), signal: options.signal})
+    const done = report(result.failed.length > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {
+      applied: result.applied.length,
+      failed: result.failed.length,
+      skipped: result.skipped.length,
+      bytes: result.summary.bytes,
+    })
+    const s = result.summary
+    if (done.status === 'unchanged') {
+      logger.info(`cycle ${cycle}: no changes (${(done.durationMs / 1000).toFixed(2)} s)`)
+      return done
+    }
+    logger.log(
+      done.failed > 0 ? 'ERROR' : 'INFO',
+      `cycle ${cycle}: ${done.applied} applied (create ${s.create + s.mkdir}, update ${s.update}, meta ${s.meta}, ` +
+        `rename ${s.rename}, delete ${s.delete + s.rmdir}), ${done.failed} failed, ${done.skipped} skipped, ` +
+        `${formatBytes(done.bytes)} copied in ${(done.durationMs / 1000).toFixed(2)} s`,
+    )
+    return done
+  } catch (error) {
+    const message = isTreesyncError(error) ? error.message : describeFsError(error)
+    logger.error(`cycle ${cycle} failed: ${message}; nothing was deleted`)
+    return report('failed', {failed: 1})
+  }
+}
