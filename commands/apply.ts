@@ -6,7 +6,6 @@ import {
   readPlanFile,
   renderPlan,
   removesEverything,
-  renderWarnings,
   TreesyncError,
   verifyPlan,
   type Plan,
@@ -81,10 +80,9 @@ export default class ApplyCommand extends TreesyncCommand {
     return executePlan(session, plan, await findTemporariesIn(plan.replica, dirs), this.jsonEnabled())
   }
 
+  /** The plan on stdout; its warnings already went to stderr as log lines. */
   private show(session: Session, plan: Plan): void {
-    if (this.jsonEnabled()) return
-    process.stderr.write(renderWarnings(plan.warnings, session.err))
-    process.stdout.write(renderPlan(plan, session.out))
+    if (!this.jsonEnabled()) process.stdout.write(renderPlan(plan, session.out))
   }
 }
 

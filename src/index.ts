@@ -15,6 +15,7 @@ export type * from './plan/operation.js'
 export {
   PLAN_FORMAT,
   PLAN_VERSION,
+  hasReadErrors,
   isEmptyPlan,
   summarize,
   type CompareMode,

@@ -1,5 +1,6 @@
 import {
   applyPlan,
+  hasReadErrors,
   logApplyEvents,
   planLine,
   renderApplyResult,
@@ -22,7 +23,7 @@ export interface ApplyJson {
 /**
  * Sweeps leftover temporaries, applies a confirmed plan with a log line per operation, and
  * prints the closing line unless `quiet` (--json). Returns the JSON result; `ok` is false
- * when anything failed or was skipped.
+ * when anything failed or was skipped, or when the plan could not read some entries.
  */
 export async function executePlan(
   session: Session,
@@ -46,6 +47,8 @@ export async function executePlan(
     summary: result.summary,
     durationMs: result.durationMs,
   }
-  return {json, ok: result.failed.length === 0 && result.skipped.length === 0}
+  // Entries that could not be read were left alone: the replica is not a full mirror.
+  const ok = result.failed.length === 0 && result.skipped.length === 0 && !hasReadErrors(plan)
+  return {json, ok}
 }
 

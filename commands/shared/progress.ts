@@ -1,6 +1,6 @@
 import ora, {type Ora} from 'ora'
 
-import type {PrepareProgress} from '../../src/index.js'
+import {colourWanted, type PrepareProgress} from '../../src/index.js'
 
 /** Minimum time between spinner text updates: repainting costs more than scanning. */
 const REFRESH_MS = 100
@@ -14,8 +14,12 @@ export class ScanSpinner {
   private last = 0
 
   constructor() {
-    // ora prints its text once even when it cannot animate; off a terminal, print nothing.
-    this.spinner = process.stderr.isTTY ? ora({stream: process.stderr, text: 'Scanning…'}) : undefined
+    // ora prints its text once even when it cannot animate, so off a terminal there is no
+    // spinner at all; nor on a terminal reporting 0 columns, where ora's line count is
+    // Infinity and clearing never ends.
+    const stream = process.stderr
+    const usable = stream.isTTY && (stream.columns ?? 0) > 0
+    this.spinner = usable ? ora({stream, text: 'Scanning…', color: colourWanted(stream, process.env) ? 'cyan' : false}) : undefined
   }
 
   start(): this {

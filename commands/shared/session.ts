@@ -94,7 +94,7 @@ export async function planSession(session: Session, flags: SessionFlags): Promis
       exclude: excludePaths(internal),
       onProgress: spinner.update,
     })
-    for (const w of prepared.plan.warnings) session.logger.warn(`${w.path}: ${w.message}`)
+    for (const w of prepared.plan.warnings) session.logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
     return prepared
   } finally {
     spinner.stop()

@@ -1,19 +1,18 @@
 import type {Plan} from './plan.js'
 
 /**
- * True when applying the plan would leave a non-empty replica with nothing of what it held:
- * the classic sign of an empty or unmounted source. A rename keeps its data, so it does
- * not count as a removal here.
+ * True when applying the plan would remove every entry of a non-empty replica and put
+ * nothing in their place: the sign of an empty or unmounted source. (A plan that replaces
+ * entries with other kinds, or moves them, has a source with content.)
  */
 export function removesEverything(plan: Pick<Plan, 'operations' | 'replicaEntries'>): boolean {
   if (plan.replicaEntries === 0) return false
   let removals = 0
-  let kept = false
   for (const op of plan.operations) {
     if (op.op === 'delete' || op.op === 'rmdir') removals++
-    else if (op.op === 'rename') kept = true
+    else if (op.op !== 'meta') return false
   }
-  return !kept && removals >= plan.replicaEntries
+  return removals >= plan.replicaEntries
 }
 
 /** The warning shown (and the refusal given) for a plan that would empty the replica. */

@@ -19,8 +19,8 @@ export function planSync(source: Manifest, replica: Manifest, options: PlanOptio
   const paired = options.compare === 'md5' ? pairRenames(diff.operations) : diff.operations
   const operations = orderOperations(paired)
   const warnings: PlanWarning[] = [
-    ...source.warnings.map((w) => ({path: w.path, message: `source: ${w.message}`})),
-    ...replica.warnings.map((w) => ({path: w.path, message: `replica: ${w.message}`})),
+    ...source.warnings.map((w) => ({...w, message: `source: ${w.message}`})),
+    ...replica.warnings.map((w) => ({...w, message: `replica: ${w.message}`})),
     ...diff.warnings,
   ]
   return {

@@ -10,10 +10,16 @@ export type CompareMode = 'md5' | 'size-mtime'
 /** Operations per kind, and the file bytes that create/update copy. */
 export type PlanSummary = Record<OperationKind, number> & {bytes: number}
 
-/** A warning attached to a plan: something left alone, and why. */
+/** A warning attached to a plan: something left alone, and why. `error` ones fail the run. */
 export interface PlanWarning {
   path: string
   message: string
+  level?: 'error'
+}
+
+/** True when the plan was made without being able to read some entries. */
+export function hasReadErrors(plan: Pick<Plan, 'warnings'>): boolean {
+  return plan.warnings.some((w) => w.level === 'error')
 }
 
 /** A plan: the versioned envelope of the contract, ready to serialise as JSON. */

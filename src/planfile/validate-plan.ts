@@ -110,7 +110,8 @@ function toWarnings(value: unknown): PlanWarning[] {
   if (!Array.isArray(value)) throw new Invalid('warnings is not a list')
   return value.map((w, i) => {
     const warning = object(w, `warnings[${i}]`)
-    return {path: string(warning.path, `warnings[${i}].path`), message: string(warning.message, `warnings[${i}].message`)}
+    const level = warning.level === undefined ? {} : {level: oneOf(warning.level, ['error'] as const, `warnings[${i}].level`)}
+    return {path: string(warning.path, `warnings[${i}].path`), message: string(warning.message, `warnings[${i}].message`), ...level}
   })
 }
 

@@ -41,7 +41,7 @@ export async function hashEntries(
           progress.bytes += size
         } catch (error) {
           entry.unreadable = true
-          manifest.warnings.push({path: entry.path, message: `cannot read file: ${describeFsError(error)}`})
+          manifest.warnings.push({path: entry.path, message: `cannot read file: ${describeFsError(error)}`, level: 'error'})
         }
         progress.hashed++
         options.onProgress?.(progress)

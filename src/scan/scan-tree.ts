@@ -79,8 +79,8 @@ class TreeWalker {
     this.options.onProgress?.({root: this.root, entries: this.manifest.entries.length})
   }
 
-  private warn(path: string, message: string): void {
-    this.manifest.warnings.push({path, message} satisfies ScanWarning)
+  private warn(path: string, message: string, level?: 'error'): void {
+    this.manifest.warnings.push({path, message, ...(level ? {level} : {})} satisfies ScanWarning)
   }
 
   private async visit(dir: string, dirent: Dirent<Buffer>): Promise<void> {
@@ -104,7 +104,7 @@ class TreeWalker {
       st = await this.limit(() => lstat(join(this.root, path), {bigint: true}))
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return // vanished: it is gone
-      this.warn(path, `cannot stat: ${describeFsError(error)}`)
+      this.warn(path, `cannot stat: ${describeFsError(error)}`, 'error')
       this.manifest.entries.push(unreadableEntry(path, direntType(dirent)))
       return
     }
@@ -133,7 +133,7 @@ class TreeWalker {
       try {
         children = await this.list(path)
       } catch (error) {
-        this.warn(path, `cannot read directory: ${describeFsError(error)}`)
+        this.warn(path, `cannot read directory: ${describeFsError(error)}`, 'error')
         entry.unreadable = true
         return
       }
@@ -153,7 +153,7 @@ class TreeWalker {
       entry.target = target
       entry.size = raw.length
     } catch (error) {
-      this.warn(entry.path, `cannot read symlink: ${describeFsError(error)}`)
+      this.warn(entry.path, `cannot read symlink: ${describeFsError(error)}`, 'error')
       entry.unreadable = true
     }
   }

@@ -27,10 +27,15 @@ export interface Entry {
   mtimeNs?: bigint
 }
 
-/** A problem met while scanning one path; the walk goes on. */
+/**
+ * A problem met while scanning one path; the walk goes on. `error` marks an entry that
+ * could not be read (it is left alone, and the run does not succeed); plain warnings are
+ * things skipped by design (FIFOs, undecodable names).
+ */
 export interface ScanWarning {
   path: string
   message: string
+  level?: 'error'
 }
 
 /** A scanned tree: entries sorted by `comparePaths`, plus what could not be included. */

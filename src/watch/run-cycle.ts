@@ -60,16 +60,18 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       concurrency: options.concurrency,
       exclude: excludePaths(internal),
     })
-    for (const w of plan.warnings) logger.warn(`${w.path}: ${w.message}`)
+    for (const w of plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
     if (!options.allowDeleteAll && removesEverything(plan)) {
       logger.warn(`cycle ${cycle} skipped: ${emptySourceMessage(plan)}`)
       return report('skipped')
     }
     await sweepTemporaries(roots.replica, replica.temporaries)
     const result = await applyPlan(plan, {concurrency: options.concurrency, onEvent: logApplyEvents(logger), signal: options.signal})
-    const done = report(result.failed.length > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {
+    const readErrors = plan.warnings.filter((w) => w.level === 'error').length
+    const failed = result.failed.length + readErrors
+    const done = report(failed > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {
       applied: result.applied.length,
-      failed: result.failed.length,
+      failed,
       skipped: result.skipped.length,
       bytes: result.summary.bytes,
     })

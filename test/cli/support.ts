@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {chmod, chown, lstat, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {TestContext} from 'node:test'
+
+import {BIN, runCli, type CliOptions, type CliResult} from '../helpers/cli.js'
+import {tempDir} from '../helpers/temp-dir.js'
+
+/** The unprivileged user the permission tests run the CLI as. */
+export const NOBODY = 65534
+
+/** A workspace for one test: a temp dir other users can enter, and a private HOME/cache. */
+export interface Workspace {
+  /** Root of the workspace: tests put `src`, `rep`, log files… in here. */
+  dir: string
+  /** `treesync ARGS…` with HOME and the cache directories pointed into the workspace's sandbox. */
+  cli(args: readonly string[], options?: CliOptions): Promise<CliResult>
+  /** The same environment, for spawning the CLI some other way (under `script`). */
+  env: NodeJS.ProcessEnv
+  /** Hands the workspace and the sandbox to a user (the sandbox first, so the CLI can run). */
+  chownAll(uid: number, gid: number): Promise<void>
+}
+
+/**
+ * A fresh workspace. The temp dir is made 0755 (mkdtemp gives 0700) so an unprivileged
+ * user can reach the trees; HOME and XDG dirs live in a separate sandbox, so the CLI
+ * never reads or writes the real user's cache and the workspace holds only test trees.
+ */
+export async function workspace(t: TestContext): Promise<Workspace> {
+  const dir = await tempDir(t, 'treesync-cli-')
+  const sandbox = await tempDir(t, 'treesync-home-')
+  await chmod(dir, 0o755)
+  await chmod(sandbox, 0o755)
+  const env: NodeJS.ProcessEnv = {
+    HOME: sandbox,
+    XDG_CACHE_HOME: join(sandbox, 'cache'),
+    XDG_CONFIG_HOME: join(sandbox, 'config'),
+    XDG_DATA_HOME: join(sandbox, 'data'),
+    NO_COLOR: '1',
+  }
+  return {
+    dir,
+    env,
+    cli: (args, options = {}) => runCli(args, {...options, env: {...env, ...options.env}}),
+    chownAll: async (uid, gid) => {
+      await chownTree(sandbox, uid, gid)
+      await chownTree(dir, uid, gid)
+    },
+  }
+}
+
+/** chown -R, without following symlinks. */
+export async function chownTree(root: string, uid: number, gid: number): Promise<void> {
+  const st = await lstat(root)
+  if (st.isDirectory()) {
+    for (const name of await readdir(root)) await chownTree(join(root, name), uid, gid)
+  }
+  if (st.isSymbolicLink()) return
+  await chown(root, uid, gid)
+}
+
+/** Parses stdout as exactly one JSON document (JSON.parse refuses trailing text). */
+export function parseJson(stdout: string): unknown {
+  assert.notEqual(stdout.trim(), '', 'stdout is empty, expected one JSON document')
+  try {
+    return JSON.parse(stdout)
+  } catch (error) {
+    assert.fail(`stdout is not exactly one JSON document (${String(error)}):\n${stdout}`)
+  }
+}
+
+/** The operation lines of a human plan: `  <sigil> <text>`. */
+export function operationLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => /^ {2}[+~\->] /.test(l))
+    .map((l) => l.slice(2))
+}
+
+/** The last non-empty line of some output. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').filter((l) => l.trim() !== '')
+  return lines.at(-1) ?? ''
+}
+
+/** Non-empty lines of some output. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '')
+}
+
+/** One log line: `<timestamp> <LEVEL> <message>`. */
+export const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) (DEBUG|INFO|WARN|ERROR) .+$/
+
+/** The message part of a log line. */
+export function logMessage(line: string): string {
+  const match = /^\S+ (?:DEBUG|INFO|WARN|ERROR) (.*)$/.exec(line)
+  assert.ok(match, `not a log line: ${line}`)
+  return match[1]!
+}
+
+/** A JSON plan, as far as these tests read it. */
+export interface PlanJson {
+  format: string
+  version: number
+  source: string
+  replica: string
+  createdAt: string
+  operations: Array<{
+    op: string
+    path: string
+    from?: string
+    type?: string
+    reason: string
+    size?: number
+    md5?: string
+    target?: string
+  }>
+  summary: Record<string, number>
+}
+
+/** What `apply --json` prints, as far as these tests read it. */
+export interface ApplyJson {
+  applied: Array<{op: string; path: string}>
+  failed: Array<{path: string; error: string}>
+  summary: Record<string, number>
+}
+
+export interface TerminalResult {
+  code: number | null
+  /** Everything the terminal showed (stdout and stderr of the CLI, and the echoed input). */
+  output: string
+}
+
+/**
+ * Runs `treesync ARGS…` on a real pseudo-terminal with util-linux `script`, typing `input`.
+ * The terminal is given a size first: `script` fed from a pipe makes a 0×0 terminal.
+ * On timeout the CLI itself is killed too (it runs in its own session under `script`,
+ * so killing `script` alone can leave it behind); the result then has code null.
+ */
+export async function runOnTerminal(
+  args: readonly string[],
+  input: string,
+  options: {env?: NodeJS.ProcessEnv; size?: {cols: number; rows: number}; timeoutMs?: number} = {},
+): Promise<TerminalResult> {
+  const size = options.size ?? {cols: 100, rows: 40}
+  const pidDir = await mkdtemp(join(tmpdir(), 'treesync-pty-'))
+  const pidFile = join(pidDir, 'pid')
+  // `exec` keeps the shell's pid, so the pid written is the CLI's.
+  const command =
+    `stty cols ${size.cols} rows ${size.rows}; echo $$ > ${shellQuote(pidFile)}; ` +
+    `exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`
+  try {
+    return await new Promise<TerminalResult>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: {...process.env, ...options.env},
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+      const timer = setTimeout(() => {
+        void readFile(pidFile, 'utf8')
+          .then((pid) => process.kill(Number(pid), 'SIGKILL'))
+          .catch(() => undefined)
+          .finally(() => child.kill('SIGKILL'))
+      }, options.timeoutMs ?? 30_000)
+      let output = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (output.length < 1_000_000) output += d
+      })
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d))
+      child.on('error', (error) => {
+        clearTimeout(timer)
+        reject(error)
+      })
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        resolve({code, output})
+      })
+      child.stdin.end(input)
+    })
+  } finally {
+    await rm(pidDir, {recursive: true, force: true})
+  }
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`
+}
