@@ -1,11 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {
-  emptySourceMessage,
   findTemporariesIn,
+  guardViolations,
   readPlanFile,
   renderPlan,
-  removesEverything,
   TreesyncError,
   verifyPlan,
   type Plan,
@@ -48,7 +47,7 @@ export default class ApplyCommand extends TreesyncCommand {
     const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, 'stderr')
     try {
       await session.lockReplica()
-      const {json, ok} = saved ? await this.applySaved(session, saved, flags) : await this.planAndApply(session, flags)
+      const {json, ok} = saved ? await this.applySaved(session, saved) : await this.planAndApply(session, flags)
       if (!ok) process.exitCode = 1
       return json
     } finally {
@@ -57,20 +56,20 @@ export default class ApplyCommand extends TreesyncCommand {
   }
 
   private async planAndApply(session: Session, flags: ApplyFlags) {
-    const {plan, replica} = await planSession(session, flags)
+    const {plan, replica} = await planSession(session)
     this.show(session, plan)
-    guardDeleteAll(plan, flags)
+    refuseGuarded(session, plan)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
     return executePlan(session, plan, replica.temporaries, this.jsonEnabled())
   }
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */
-  private async applySaved(session: Session, plan: Plan, flags: ApplyFlags) {
+  private async applySaved(session: Session, plan: Plan) {
     if (session.roots.source !== plan.source || session.roots.replica !== plan.replica) {
       throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${session.roots.source}, ${session.roots.replica})`)
     }
     this.show(session, plan)
-    guardDeleteAll(plan, flags)
+    refuseGuarded(session, plan)
     const stale = await verifyPlan(plan)
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
@@ -86,11 +85,12 @@ export default class ApplyCommand extends TreesyncCommand {
   }
 }
 
-type ApplyFlags = {'auto-approve': boolean; 'allow-delete-all': boolean; 'log-file'?: string; compare: string}
+type ApplyFlags = {'auto-approve': boolean}
 
-/** Refuses a plan that would empty a non-empty replica (an empty or unmounted source). */
-function guardDeleteAll(plan: Plan, flags: ApplyFlags): void {
-  if (!flags['allow-delete-all'] && removesEverything(plan)) throw new TreesyncError('DELETE_GUARD', `refusing to apply: ${emptySourceMessage(plan)}`)
+/** Refuses a plan that removes too much (--max-delete, or an empty or unmounted source). */
+function refuseGuarded(session: Session, plan: Plan): void {
+  const [violation] = guardViolations(plan, session.guards)
+  if (violation) throw new TreesyncError('DELETE_GUARD', `refusing to apply: ${violation}; nothing was applied`)
 }
 
 function parentOf(path: string): string {

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, emptySourceMessage, planLine, removesEverything, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
+import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, guardViolations, planLine, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
-import {rootArgs, syncFlags} from './shared/flags.js'
+import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
 import {openSession, planSession} from './shared/session.js'
 
 export default class PlanCommand extends TreesyncCommand {
@@ -21,6 +21,7 @@ export default class PlanCommand extends TreesyncCommand {
   static override args = rootArgs
   static override flags = {
     ...syncFlags,
+    ...allowDeleteAllFlag,
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when nothing changes, 2 when the plan has changes, 1 on error'}),
     out: Flags.string({description: 'also write the plan to FILE (JSON), for `apply FILE` or `show FILE`'}),
     diff: Flags.boolean({description: 'show a unified diff under each updated text file'}),
@@ -36,9 +37,10 @@ export default class PlanCommand extends TreesyncCommand {
     // Plan shows its result on stdout; only warnings go to the console log (stderr).
     const session = await openSession(args.source, args.replica, flags, false)
     try {
-      const {plan} = await planSession(session, flags)
+      const {plan} = await planSession(session)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
-      if (removesEverything(plan)) plan.warnings.push({path: '.', message: emptySourceMessage(plan)})
+      // Guards are checked again by apply; here they are shown before anything is applied.
+      for (const message of guardViolations(plan, session.guards)) plan.warnings.push({path: '.', message: `apply would refuse: ${message}`})
       if (flags.out) await writePlanFile(flags.out, plan)
       if (!this.jsonEnabled()) {
         const diffs = flags.diff ? await diffUpdates(plan, flags['diff-max-bytes']) : []

@@ -11,6 +11,7 @@ export {scanTree, type ExcludeFn, type ScanOptions, type ScanProgress} from './s
 export {hashEntries, type HashOptions, type HashProgress} from './scan/hash-entries.js'
 export {hashFile} from './scan/hash-file.js'
 export {excludePaths, internalRelativePaths} from './scan/internal-paths.js'
+export {combineExcludes, createExcludeFilter, readExcludeFile} from './filter/exclude-filter.js'
 export type * from './plan/operation.js'
 export {
   PLAN_FORMAT,
@@ -24,7 +25,7 @@ export {
   type PlanWarning,
 } from './plan/plan.js'
 export {planSync, type PlanOptions} from './plan/plan-sync.js'
-export {emptySourceMessage, removesEverything} from './plan/guards.js'
+export {emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
 export {acquireReplicaLock, lockFilePath, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'

@@ -41,7 +41,44 @@ export async function resolveRoots(source: string, replica: string): Promise<Roo
   if (isWithin(sourceReal, replicaReal)) {
     throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
   }
+  await refuseAliases(source, sourceReal, replica, replicaReal)
   return {source: sourceReal, replica: replicaReal, replicaExists: exists}
+}
+
+/**
+ * Bind mounts and similar aliases give one directory two real paths, which path
+ * comparison cannot see; device and inode numbers can. Compares each root with the other
+ * and with every existing ancestor of the other.
+ */
+async function refuseAliases(source: string, sourceReal: string, replica: string, replicaReal: string): Promise<void> {
+  const identity = async (path: string): Promise<string | undefined> => {
+    try {
+      const st = await stat(path, {bigint: true})
+      return `${st.dev}:${st.ino}`
+    } catch {
+      return undefined
+    }
+  }
+  const chain = (path: string): string[] => {
+    const out = [path]
+    for (let p = dirname(path); p !== out.at(-1); p = dirname(p)) out.push(p)
+    return out
+  }
+  const sourceId = await identity(sourceReal)
+  const replicaId = await identity(replicaReal)
+  if (sourceId !== undefined && sourceId === replicaId) {
+    throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory (${source} and ${replica})`, replica)
+  }
+  for (const dir of chain(replicaReal).slice(1)) {
+    if (sourceId !== undefined && (await identity(dir)) === sourceId) {
+      throw new TreesyncError('ROOTS_OVERLAP', `replica ${replica} is inside source ${source}`, replica)
+    }
+  }
+  for (const dir of chain(sourceReal).slice(1)) {
+    if (replicaId !== undefined && (await identity(dir)) === replicaId) {
+      throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
+    }
+  }
 }
 
 /**

@@ -34,7 +34,11 @@ export async function executePlan(
   // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
   await sweepTemporaries(session.roots.replica, temporaries)
   if (plan.operations.length > 0) session.logger.info(`apply ${plan.source} -> ${plan.replica}: ${planLine(plan.summary)}`)
-  const result = await applyPlan(plan, {concurrency: session.concurrency, onEvent: logApplyEvents(session.logger)})
+  const result = await applyPlan(plan, {
+    concurrency: session.concurrency,
+    onEvent: logApplyEvents(session.logger),
+    backupDir: session.backupDir,
+  })
   if (plan.operations.length > 0) {
     const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
     session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)

@@ -16,9 +16,18 @@ export const syncFlags = {
   concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight (default: from the core count)'}),
   'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
   'cache-dir': Flags.string({description: 'where treesync keeps its locks (default: $XDG_CACHE_HOME/treesync or ~/.cache/treesync)'}),
+  exclude: Flags.string({
+    description: 'leave out paths matching GLOB (gitignore syntax, relative to the roots); repeatable',
+    multiple: true,
+    helpValue: 'GLOB',
+  }),
+  'exclude-from': Flags.string({description: 'read exclude patterns from FILE (gitignore format)', helpValue: 'FILE'}),
+  'max-delete': Flags.integer({min: 0, description: 'refuse a plan that removes more than N entries (delete + rmdir)'}),
+  'backup-dir': Flags.string({description: 'move files that would be deleted or overwritten into DIR (same relative path)'}),
 }
 
 /** The guard against syncing an empty or unmounted source over a full replica. */
 export const allowDeleteAllFlag = {
+  // (plan warns, apply refuses, watch skips the cycle)
   'allow-delete-all': Flags.boolean({description: 'allow a plan that deletes every entry of a non-empty replica'}),
 }

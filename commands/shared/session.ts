@@ -1,18 +1,23 @@
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import {
   acquireReplicaLock,
   cacheDirectory,
   colourWanted,
+  combineExcludes,
+  createExcludeFilter,
   createStyle,
   excludePaths,
   internalRelativePaths,
   Logger,
   openLogFile,
   preparePlan,
+  readExcludeFile,
   resolveRoots,
   streamSink,
   type CompareMode,
+  type DeleteGuards,
+  type ExcludeFn,
   type FileSink,
   type LogSink,
   type PreparedPlan,
@@ -30,6 +35,11 @@ export interface SessionFlags {
   /** A plan file being written (plan --out): like the log file, never part of the sync. */
   out?: string
   'cache-dir'?: string
+  exclude?: string[]
+  'exclude-from'?: string
+  'max-delete'?: number
+  'backup-dir'?: string
+  'allow-delete-all'?: boolean
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -42,6 +52,12 @@ export interface Session {
   compare: CompareMode
   concurrency: number | undefined
   cacheDir: string
+  /** The user's --exclude / --exclude-from filter. */
+  exclude: ExcludeFn | undefined
+  guards: DeleteGuards
+  backupDir: string | undefined
+  /** treesync's own files (log, plan, backups): never part of the sync. */
+  ownFiles: string[]
   /** Takes the replica lock until close(): no other treesync applies to it meanwhile. */
   lockReplica(): Promise<void>
   close(): Promise<void>
@@ -63,6 +79,8 @@ export async function openSession(
   if (flags['log-file']) sinks.push((file = openLogFile(flags['log-file'])))
   if (consoleLog) sinks.push(streamSink(consoleLog === 'stdout' ? process.stdout : process.stderr))
   const cacheDir = cacheDirectory(flags['cache-dir'])
+  const patterns = [...(flags.exclude ?? []), ...(flags['exclude-from'] ? await readExcludeFile(flags['exclude-from']) : [])]
+  const backupDir = flags['backup-dir'] ? resolve(flags['backup-dir']) : undefined
   let lock: ReplicaLock | undefined
   return {
     roots,
@@ -72,6 +90,10 @@ export async function openSession(
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
     cacheDir,
+    exclude: createExcludeFilter(patterns),
+    guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
+    backupDir,
+    ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
     async lockReplica() {
       lock ??= await acquireReplicaLock(roots.replica, join(cacheDir, 'locks'))
     },
@@ -83,15 +105,14 @@ export async function openSession(
 }
 
 /** Scans and plans with a spinner; warnings are logged. */
-export async function planSession(session: Session, flags: SessionFlags): Promise<PreparedPlan> {
-  const ownFiles = [flags['log-file'], flags.out].filter((p): p is string => p !== undefined)
-  const internal = await internalRelativePaths(session.roots, ownFiles)
+export async function planSession(session: Session): Promise<PreparedPlan> {
+  const internal = await internalRelativePaths(session.roots, session.ownFiles)
   const spinner = new ScanSpinner().start()
   try {
     const prepared = await preparePlan(session.roots, {
       compare: session.compare,
       concurrency: session.concurrency,
-      exclude: excludePaths(internal),
+      exclude: combineExcludes(excludePaths(internal), session.exclude),
       onProgress: spinner.update,
     })
     for (const w of prepared.plan.warnings) session.logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)

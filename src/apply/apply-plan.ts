@@ -5,9 +5,10 @@ import type {Operation} from '../plan/operation.js'
 import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
 import {defaultConcurrency} from '../util/concurrency.js'
+import {Backup} from './backup.js'
 import {DirectoryTimes} from './directory-times.js'
 import {RootedTree} from './rooted-tree.js'
-import {runOperation} from './run-operation.js'
+import {kernelCopy, runOperation, type CopyFile} from './run-operation.js'
 import {runInPathOrder} from './schedule.js'
 
 /** An operation that did not complete, with the path it is about. */
@@ -43,8 +44,12 @@ export type ApplyEvent =
 export interface ApplyOptions {
   concurrency?: number
   onEvent?: (event: ApplyEvent) => void
+  /** `--backup-dir`: keep entries that would be deleted or overwritten there. */
+  backupDir?: string
   /** Stops starting operations when aborted; those running finish, the rest are skipped. */
   signal?: AbortSignal
+  /** How file data is copied (default: the kernel's copy); injectable for fault tests. */
+  copyFile?: CopyFile
   /** Clock for the duration; injectable for tests. */
   now?: () => number
 }
@@ -64,7 +69,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   await mkdir(plan.replica, {recursive: true})
   const tree = new RootedTree(plan.replica)
   const dirTimes = new DirectoryTimes(tree)
-  const ctx = {source: new RootedTree(plan.source), tree, dirTimes}
+  const backup = options.backupDir ? new Backup(options.backupDir, new Date(started)) : undefined
+  const ctx = {source: new RootedTree(plan.source), tree, dirTimes, backup, copyFile: options.copyFile ?? kernelCopy}
   const blocked = new Blocked()
 
   const notStarted = await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {

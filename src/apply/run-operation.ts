@@ -14,6 +14,7 @@ import type {
 } from '../plan/operation.js'
 import {parentPath} from '../tree/paths.js'
 import {makeTempName} from '../tree/temp-name.js'
+import type {Backup} from './backup.js'
 import type {DirectoryTimes} from './directory-times.js'
 import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
 import type {RootedTree} from './rooted-tree.js'
@@ -24,7 +25,17 @@ export interface OperationContext {
   source: RootedTree
   tree: RootedTree
   dirTimes: DirectoryTimes
+  /** `--backup-dir`: where deleted and overwritten entries are kept. */
+  backup?: Backup
+  copyFile: CopyFile
 }
+
+/** Copies a source file's bytes to a new file (the temporary); injectable for fault tests. */
+export type CopyFile = (source: string, destination: string) => Promise<void>
+
+/** The kernel's fast paths: copy_file_range/sendfile, and a reflink where the filesystem can. */
+export const kernelCopy: CopyFile = (source, destination) =>
+  copyFile(source, destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
 
 /** Carries out one plan operation, checking first that its entry is as planned. */
 export async function runOperation(op: Operation, ctx: OperationContext): Promise<void> {
@@ -70,7 +81,7 @@ async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx:
   const dest = ctx.tree.abs(op.path)
   const temp = join(parentOf(dest), makeTempName())
   try {
-    await copyFile(sourcePath, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
+    await ctx.copyFile(sourcePath, temp)
     const after = await lstatOrUndefined(sourcePath)
     if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
       throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
@@ -78,6 +89,7 @@ async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx:
     await chmod(temp, op.mode)
     await setMtime(temp, op.mtimeMs)
     await checkDestination(op, ctx)
+    if (op.op === 'update') await ctx.backup?.keepCopy(dest, op.path)
     await rename(temp, dest)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
@@ -98,6 +110,7 @@ async function linkIntoPlace(
     const st = await ctx.tree.lstat(path)
     if (update) assertReplicaState(path, st, update.replica, st?.isSymbolicLink() ? await readlink(dest) : undefined)
     else assertAbsent(path, st)
+    if (update) await ctx.backup?.keepCopy(dest, path)
     await rename(temp, dest)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
@@ -136,7 +149,8 @@ async function removeEntry(op: DeleteOperation, ctx: OperationContext): Promise<
   const st = await ctx.tree.lstat(op.path)
   const target = st?.isSymbolicLink() ? await readlink(ctx.tree.abs(op.path)) : undefined
   assertReplicaState(op.path, st, op.replica, target)
-  await unlink(ctx.tree.abs(op.path))
+  if (ctx.backup) await ctx.backup.moveAway(ctx.tree.abs(op.path), op.path)
+  else await unlink(ctx.tree.abs(op.path))
 }
 
 async function removeDirectory(op: RmdirOperation, ctx: OperationContext): Promise<void> {

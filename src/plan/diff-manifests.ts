@@ -13,14 +13,20 @@ export interface ManifestDiff {
 /**
  * Merge-walks two manifests sorted by `comparePaths` and decides each path. A subtree
  * that either side could not read is left alone entirely: the replica keeps whatever it
- * has there, so nothing is deleted because the scanner could not see it, and the
- * directories holding it are kept too (not removed, not replaced by another kind).
+ * has there, so nothing is deleted because the scanner could not see it. Excluded replica
+ * entries are likewise never touched. Directories holding either are kept too (not
+ * removed, not replaced by another kind).
  */
-export function diffManifests(source: readonly Entry[], replica: readonly Entry[], compare: CompareMode): ManifestDiff {
+export function diffManifests(
+  source: readonly Entry[],
+  replica: readonly Entry[],
+  compare: CompareMode,
+  replicaExcluded: readonly string[] = [],
+): ManifestDiff {
   const operations: Operation[] = []
   const warnings: PlanWarning[] = []
   let skipRoot: string | undefined
-  const kept: string[] = []
+  const kept: string[] = [...replicaExcluded]
   let i = 0
   let j = 0
   while (i < source.length || j < replica.length) {
@@ -49,10 +55,11 @@ export function diffManifests(source: readonly Entry[], replica: readonly Entry[
 
 /** Drops removals and replacements of directories that hold an entry left alone. */
 function keepAncestors(operations: Operation[], warnings: PlanWarning[], kept: readonly string[]): ManifestDiff {
+  // Excluded entries are listed from the start, unreadable ones as met; keep order stable.
   const pinned = new Set(kept.flatMap(ancestorsOf))
   const blocked = (op: Operation): boolean =>
     pinned.has(op.path) && (op.op === 'rmdir' || ((op.op === 'create' || op.op === 'mkdir') && op.reason === 'type'))
   const dropped = operations.filter((op) => op.op === 'rmdir' && blocked(op))
-  for (const op of dropped) warnings.push({path: op.path, message: 'left in place: it holds an entry that could not be read'})
+  for (const op of dropped) warnings.push({path: op.path, message: 'left in place: it holds an entry that is excluded or could not be read'})
   return {operations: operations.filter((op) => !blocked(op)), warnings}
 }

@@ -22,3 +22,26 @@ export function emptySourceMessage(plan: Pick<Plan, 'source' | 'replicaEntries'>
     `(pass --allow-delete-all if this is intended)`
   )
 }
+
+/** Limits on what a plan may remove before apply refuses it (watch skips the cycle). */
+export interface DeleteGuards {
+  /** Most `delete` + `rmdir` operations allowed; undefined for no limit. */
+  maxDelete?: number
+  allowDeleteAll: boolean
+}
+
+/** How many entries a plan removes (`delete` + `rmdir`). */
+export function removalCount(plan: Pick<Plan, 'operations'>): number {
+  return plan.operations.filter((op) => op.op === 'delete' || op.op === 'rmdir').length
+}
+
+/** Why the guards forbid applying this plan (empty when they allow it). */
+export function guardViolations(plan: Pick<Plan, 'operations' | 'replicaEntries' | 'source'>, guards: DeleteGuards): string[] {
+  const out: string[] = []
+  const removals = removalCount(plan)
+  if (guards.maxDelete !== undefined && removals > guards.maxDelete) {
+    out.push(`the plan removes ${removals} entries, more than --max-delete ${guards.maxDelete}`)
+  }
+  if (!guards.allowDeleteAll && removesEverything(plan)) out.push(emptySourceMessage(plan))
+  return out
+}

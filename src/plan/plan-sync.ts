@@ -15,7 +15,7 @@ export interface PlanOptions {
  * filesystem, clock or randomness; same manifests and options, same plan.
  */
 export function planSync(source: Manifest, replica: Manifest, options: PlanOptions): Plan {
-  const diff = diffManifests(source.entries, replica.entries, options.compare)
+  const diff = diffManifests(source.entries, replica.entries, options.compare, replica.excluded)
   const paired = options.compare === 'md5' ? pairRenames(diff.operations) : diff.operations
   const operations = orderOperations(paired)
   const warnings: PlanWarning[] = [

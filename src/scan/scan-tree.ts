@@ -35,7 +35,7 @@ const NS_PER_MS = 1_000_000n
  * on the other side because the scanner could not see it. Files are not hashed here.
  */
 export async function scanTree(root: string, options: ScanOptions = {}): Promise<Manifest> {
-  const manifest: Manifest = {root, exists: true, entries: [], warnings: [], temporaries: []}
+  const manifest: Manifest = {root, exists: true, entries: [], warnings: [], temporaries: [], excluded: []}
   try {
     const rootStat = await stat(root)
     if (!rootStat.isDirectory()) throw new TreesyncError('BAD_INPUT', `${root} is not a directory`, root)
@@ -56,6 +56,7 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
   manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
   manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
   manifest.temporaries.sort(comparePaths)
+  manifest.excluded.sort(comparePaths)
   return manifest
 }
 
@@ -97,7 +98,10 @@ class TreeWalker {
       return
     }
     const isDir = dirent.isDirectory()
-    if (this.options.exclude?.(path, isDir)) return
+    if (this.options.exclude?.(path, isDir)) {
+      this.manifest.excluded.push(path)
+      return
+    }
 
     let st: BigIntStats
     try {

@@ -48,4 +48,6 @@ export interface Manifest {
   warnings: ScanWarning[]
   /** Leftover treesync temporaries found (never user entries); apply sweeps them. */
   temporaries: string[]
+  /** Entries left out by the exclude filter (topmost only): never copied, never deleted. */
+  excluded: string[]
 }

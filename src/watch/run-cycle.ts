@@ -3,11 +3,13 @@ import {sweepTemporaries} from '../apply/sweep-temporaries.js'
 import {describeFsError, isTreesyncError} from '../errors.js'
 import {logApplyEvents} from '../log/apply-log.js'
 import type {Logger} from '../log/logger.js'
-import {emptySourceMessage, removesEverything} from '../plan/guards.js'
+import {combineExcludes} from '../filter/exclude-filter.js'
+import {guardViolations, type DeleteGuards} from '../plan/guards.js'
 import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
 import {excludePaths, internalRelativePaths} from '../scan/internal-paths.js'
+import type {ExcludeFn} from '../scan/scan-tree.js'
 import {preparePlan} from '../sync.js'
 
 export interface CycleOptions {
@@ -15,7 +17,10 @@ export interface CycleOptions {
   replica: string
   compare: CompareMode
   concurrency?: number
-  allowDeleteAll: boolean
+  guards: DeleteGuards
+  /** The user's exclude filter. */
+  exclude?: ExcludeFn
+  backupDir?: string
   /** treesync's own files (log file, …): excluded from the sync wherever they are. */
   ownFiles: readonly string[]
   logger: Logger
@@ -58,15 +63,21 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     const {plan, replica} = await preparePlan(roots, {
       compare: options.compare,
       concurrency: options.concurrency,
-      exclude: excludePaths(internal),
+      exclude: combineExcludes(excludePaths(internal), options.exclude),
     })
     for (const w of plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
-    if (!options.allowDeleteAll && removesEverything(plan)) {
-      logger.warn(`cycle ${cycle} skipped: ${emptySourceMessage(plan)}`)
+    const [violation] = guardViolations(plan, options.guards)
+    if (violation) {
+      logger.warn(`cycle ${cycle} skipped: ${violation}`)
       return report('skipped')
     }
     await sweepTemporaries(roots.replica, replica.temporaries)
-    const result = await applyPlan(plan, {concurrency: options.concurrency, onEvent: logApplyEvents(logger), signal: options.signal})
+    const result = await applyPlan(plan, {
+      concurrency: options.concurrency,
+      onEvent: logApplyEvents(logger),
+      signal: options.signal,
+      backupDir: options.backupDir,
+    })
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
     const done = report(failed > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {

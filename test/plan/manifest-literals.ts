@@ -42,7 +42,7 @@ export function link(path: string, target: string): Entry {
 /** A manifest from entries in any order: sorted by `comparePaths`, as the scanner returns them. */
 export function manifest(root: string, entries: readonly Entry[]): Manifest {
   const sorted = [...entries].sort((a, b) => comparePaths(a.path, b.path))
-  return {root, exists: true, entries: sorted, warnings: [], temporaries: []}
+  return {root, exists: true, entries: sorted, warnings: [], temporaries: [], excluded: []}
 }
 
 /** The source side of a literal pair, rooted at `/src`. */

@@ -27,7 +27,7 @@ export function modelOf(manifest: Manifest): Model {
 export function manifestOf(model: Model, root: string): Manifest {
   const entries: Entry[] = [...model].map(([path, e]) => ({path, ...e}))
   entries.sort((a, b) => comparePaths(a.path, b.path))
-  return {root, exists: true, entries, warnings: [], temporaries: []}
+  return {root, exists: true, entries, warnings: [], temporaries: [], excluded: []}
 }
 
 /**

@@ -1,0 +1,64 @@
+import {copyFile, link, lstat, mkdir, readlink, rename, symlink, unlink} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+/**
+ * `--backup-dir`: entries apply would delete or overwrite are kept under the backup
+ * directory at their relative path, or with a timestamp suffix when that name is taken.
+ */
+export class Backup {
+  private readonly suffix: string
+
+  constructor(
+    readonly dir: string,
+    startedAt: Date,
+  ) {
+    this.suffix = startedAt.toISOString().replace(/[:.]/g, '-')
+  }
+
+  /**
+   * Keeps a copy of the replica entry that is about to be overwritten, leaving it in place:
+   * a hard link when the backup is on the same filesystem, a copy otherwise. The atomic
+   * rename that replaces the entry then follows as usual.
+   */
+  async keepCopy(abs: string, rel: string): Promise<string> {
+    const target = await this.freeTarget(rel)
+    try {
+      await link(abs, target)
+    } catch {
+      await this.copyEntry(abs, target)
+    }
+    return target
+  }
+
+  /** Moves a replica entry that is being deleted into the backup directory. */
+  async moveAway(abs: string, rel: string): Promise<string> {
+    const target = await this.freeTarget(rel)
+    try {
+      await rename(abs, target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+      await this.copyEntry(abs, target)
+      await unlink(abs)
+    }
+    return target
+  }
+
+  private async copyEntry(abs: string, target: string): Promise<void> {
+    const st = await lstat(abs)
+    if (st.isSymbolicLink()) await symlink(await readlink(abs), target)
+    else await copyFile(abs, target, 0)
+  }
+
+  private async freeTarget(rel: string): Promise<string> {
+    const base = join(this.dir, rel)
+    await mkdir(dirname(base), {recursive: true})
+    for (let n = 0; ; n++) {
+      const candidate = n === 0 ? base : n === 1 ? `${base}.${this.suffix}` : `${base}.${this.suffix}-${n}`
+      try {
+        await lstat(candidate)
+      } catch {
+        return candidate
+      }
+    }
+  }
+}

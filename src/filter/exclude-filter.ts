@@ -1,0 +1,41 @@
+import {readFile} from 'node:fs/promises'
+
+import ignore from 'ignore'
+
+import {describeFsError, TreesyncError} from '../errors.js'
+import type {ExcludeFn} from '../scan/scan-tree.js'
+
+/**
+ * An exclude function with gitignore semantics (the `ignore` package): patterns are
+ * relative to the roots, `dir/` matches directories only, a leading `/` anchors to the
+ * root, `**` spans directories, `!pattern` re-includes. Like git, an entry inside an
+ * excluded directory cannot be re-included (the directory is never entered).
+ */
+export function createExcludeFilter(patterns: readonly string[]): ExcludeFn | undefined {
+  const lines = patterns.map((p) => p.trim()).filter((p) => p !== '' && !p.startsWith('#'))
+  if (lines.length === 0) return undefined
+  let matcher: ReturnType<typeof ignore>
+  try {
+    matcher = ignore().add(lines)
+  } catch (error) {
+    throw new TreesyncError('BAD_INPUT', `invalid exclude pattern: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return (path, isDir) => matcher.ignores(isDir ? `${path}/` : path)
+}
+
+/** Reads patterns from a gitignore-style file: one per line, `#` comments, blank lines ignored. */
+export async function readExcludeFile(path: string): Promise<string[]> {
+  try {
+    return (await readFile(path, 'utf8')).split(/\r?\n/)
+  } catch (error) {
+    throw new TreesyncError('BAD_INPUT', `cannot read exclude file ${path}: ${describeFsError(error)}`, path)
+  }
+}
+
+/** An exclude function that excludes what any of `filters` excludes. */
+export function combineExcludes(...filters: Array<ExcludeFn | undefined>): ExcludeFn | undefined {
+  const active = filters.filter((f): f is ExcludeFn => f !== undefined)
+  if (active.length === 0) return undefined
+  if (active.length === 1) return active[0]
+  return (path, isDir) => active.some((f) => f(path, isDir))
+}
