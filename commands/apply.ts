@@ -56,11 +56,11 @@ export default class ApplyCommand extends TreesyncCommand {
   }
 
   private async planAndApply(session: Session, flags: ApplyFlags) {
-    const {plan, replica} = await planSession(session)
+    const {plan, replica, replicaCache} = await planSession(session)
     this.show(session, plan)
     refuseGuarded(session, plan)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
-    return executePlan(session, plan, replica.temporaries, this.jsonEnabled())
+    return executePlan(session, plan, replica.temporaries, this.jsonEnabled(), replicaCache)
   }
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */

@@ -92,6 +92,7 @@ export default class WatchCommand extends TreesyncCommand {
               guards: session.guards,
               exclude: session.exclude,
               backupDir: session.backupDir,
+              cacheDir: session.hashCacheDir,
               ownFiles: session.ownFiles,
               logger: session.logger,
               signal: stop.signal,

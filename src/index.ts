@@ -28,7 +28,9 @@ export {planSync, type PlanOptions} from './plan/plan-sync.js'
 export {emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
 export {acquireReplicaLock, lockFilePath, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
-export {preparePlan, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
+export {preparePlan, type HashingStats, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
+export {HashCache, isRacy, type FileIdentity, type HashRecord, type HashStore} from './cache/hash-cache.js'
+export {recordApplied} from './cache/record-applied.js'
 export {
   applyPlan,
   type ApplyEvent,

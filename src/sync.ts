@@ -1,3 +1,6 @@
+import {HashCache} from './cache/hash-cache.js'
+import {wallClockNs} from './cache/wall-clock.js'
+import {describeFsError} from './errors.js'
 import {hashEntries, type HashProgress} from './scan/hash-entries.js'
 import {scanTree, type ExcludeFn, type ScanProgress} from './scan/scan-tree.js'
 import {replicaFilesToHash} from './plan/hash-needs.js'
@@ -13,10 +16,19 @@ export type PrepareProgress =
 
 export interface PrepareOptions {
   compare: CompareMode
+  /** Where the hash caches live; undefined disables them (`--no-cache`). */
+  cacheDir?: string
   exclude?: ExcludeFn
   concurrency?: number
   onProgress?: (progress: PrepareProgress) => void
   now?: () => Date
+}
+
+/** How much hashing a plan took: files read, bytes read, and hashes found in the cache. */
+export interface HashingStats {
+  hashedFiles: number
+  hashedBytes: number
+  cachedFiles: number
 }
 
 /** A plan together with the manifests it was computed from. */
@@ -24,6 +36,11 @@ export interface PreparedPlan {
   plan: Plan
   source: Manifest
   replica: Manifest
+  hashing: HashingStats
+  /** The replica's hash cache, to record what apply writes (undefined without a cache). */
+  replicaCache: HashCache | undefined
+  /** Cache problems worth a warning (a corrupt cache, an unwritable cache dir). */
+  notices: string[]
 }
 
 /**
@@ -32,6 +49,11 @@ export interface PreparedPlan {
  * hash can change a decision.
  */
 export async function preparePlan(roots: Roots, options: PrepareOptions): Promise<PreparedPlan> {
+  const scanStartNs = wallClockNs()
+  const [sourceCache, replicaCache] = options.cacheDir
+    ? await Promise.all([HashCache.load(options.cacheDir, roots.source), HashCache.load(options.cacheDir, roots.replica)])
+    : [undefined, undefined]
+  const notices = [sourceCache?.problem, replicaCache?.problem].filter((p): p is string => p !== undefined)
   const scanOptions = (side: 'source' | 'replica') => ({
     exclude: options.exclude,
     concurrency: options.concurrency,
@@ -42,17 +64,38 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
     scanTree(roots.source, scanOptions('source')),
     scanTree(roots.replica, scanOptions('replica')),
   ])
+  const hashing: HashingStats = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
   if (options.compare === 'md5') {
-    const hashOptions = (side: 'source' | 'replica') => ({
+    const hashOptions = (side: 'source' | 'replica', cache: HashCache | undefined) => ({
       concurrency: options.concurrency,
+      cache,
       onProgress: (p: HashProgress) => options.onProgress?.({phase: 'hash', side, ...p}),
     })
     const needed = replicaFilesToHash(source, replica)
-    await Promise.all([
-      hashEntries(source, () => true, hashOptions('source')),
-      hashEntries(replica, needed, hashOptions('replica')),
+    const done = await Promise.all([
+      hashEntries(source, () => true, hashOptions('source', sourceCache)),
+      hashEntries(replica, needed, hashOptions('replica', replicaCache)),
     ])
+    for (const p of done) {
+      hashing.hashedFiles += p.hashed - p.cached
+      hashing.hashedBytes += p.bytes
+      hashing.cachedFiles += p.cached
+    }
+    await saveCaches([
+      [sourceCache, source],
+      [replicaCache, replica],
+    ], scanStartNs, notices)
   }
   const createdAt = (options.now?.() ?? new Date()).toISOString()
-  return {plan: planSync(source, replica, {compare: options.compare, createdAt}), source, replica}
+  const plan = planSync(source, replica, {compare: options.compare, createdAt})
+  return {plan, source, replica, hashing, replicaCache: options.compare === 'md5' ? replicaCache : undefined, notices}
+}
+
+/** Saves each tree's cache with what this scan hashed; a cache that cannot be written only costs time. */
+async function saveCaches(pairs: Array<[HashCache | undefined, Manifest]>, scanStartNs: bigint, notices: string[]): Promise<void> {
+  for (const [cache, manifest] of pairs) {
+    if (!cache) continue
+    cache.rememberEntries(manifest.entries, scanStartNs)
+    await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
+  }
 }

@@ -2,9 +2,11 @@ import {
   applyPlan,
   hasReadErrors,
   logApplyEvents,
+  recordApplied,
   planLine,
   renderApplyResult,
   sweepTemporaries,
+  type HashCache,
   type Operation,
   type Plan,
   type PlanSummary,
@@ -30,6 +32,7 @@ export async function executePlan(
   plan: Plan,
   temporaries: readonly string[],
   quiet: boolean,
+  replicaCache?: HashCache,
 ): Promise<{json: ApplyJson; ok: boolean}> {
   // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
   await sweepTemporaries(session.roots.replica, temporaries)
@@ -39,6 +42,10 @@ export async function executePlan(
     onEvent: logApplyEvents(session.logger),
     backupDir: session.backupDir,
   })
+  if (replicaCache && result.applied.length > 0) {
+    await recordApplied(replicaCache, plan.replica, result.applied)
+    await replicaCache.save().catch(() => session.logger.warn(`cannot write hash cache ${replicaCache.file}`))
+  }
   if (plan.operations.length > 0) {
     const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
     session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)

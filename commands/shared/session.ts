@@ -8,6 +8,7 @@ import {
   createExcludeFilter,
   createStyle,
   excludePaths,
+  formatBytes,
   internalRelativePaths,
   Logger,
   openLogFile,
@@ -40,6 +41,7 @@ export interface SessionFlags {
   'max-delete'?: number
   'backup-dir'?: string
   'allow-delete-all'?: boolean
+  'no-cache'?: boolean
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -52,6 +54,8 @@ export interface Session {
   compare: CompareMode
   concurrency: number | undefined
   cacheDir: string
+  /** Where hash caches are kept, or undefined with --no-cache. */
+  hashCacheDir: string | undefined
   /** The user's --exclude / --exclude-from filter. */
   exclude: ExcludeFn | undefined
   guards: DeleteGuards
@@ -90,6 +94,7 @@ export async function openSession(
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
     cacheDir,
+    hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
     exclude: createExcludeFilter(patterns),
     guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
     backupDir,
@@ -112,9 +117,13 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
     const prepared = await preparePlan(session.roots, {
       compare: session.compare,
       concurrency: session.concurrency,
+      cacheDir: session.hashCacheDir,
       exclude: combineExcludes(excludePaths(internal), session.exclude),
       onProgress: spinner.update,
     })
+    for (const notice of prepared.notices) session.logger.warn(notice)
+    const h = prepared.hashing
+    session.logger.info(`hashed ${h.hashedFiles} files (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
     for (const w of prepared.plan.warnings) session.logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
     return prepared
   } finally {

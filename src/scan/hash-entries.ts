@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import type {HashStore} from '../cache/hash-cache.js'
 import {describeFsError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
 import {createLimiter} from '../util/limiter.js'
@@ -8,14 +9,20 @@ import {hashFile} from './hash-file.js'
 
 export interface HashProgress {
   root: string
+  /** Files done so far (read or found in the cache). */
   hashed: number
   total: number
+  /** Bytes actually read and hashed. */
   bytes: number
+  /** Files whose hash came from the cache, unread. */
+  cached: number
 }
 
 export interface HashOptions {
   concurrency?: number
   onProgress?: (progress: HashProgress) => void
+  /** Remembered hashes: a file whose identity matches is not read again. */
+  cache?: HashStore
 }
 
 /**
@@ -27,13 +34,21 @@ export async function hashEntries(
   manifest: Manifest,
   select: (entry: Entry) => boolean,
   options: HashOptions = {},
-): Promise<void> {
+): Promise<HashProgress> {
   const todo = manifest.entries.filter((e) => e.type === 'file' && !e.unreadable && e.md5 === undefined && select(e))
   const limit = createLimiter(options.concurrency ?? defaultConcurrency())
-  const progress: HashProgress = {root: manifest.root, hashed: 0, total: todo.length, bytes: 0}
+  const progress: HashProgress = {root: manifest.root, hashed: 0, total: todo.length, bytes: 0, cached: 0}
   await Promise.all(
     todo.map((entry) =>
       limit(async () => {
+        const remembered = options.cache && hasIdentity(entry) ? options.cache.lookup(entry.path, entry) : undefined
+        if (remembered !== undefined) {
+          entry.md5 = remembered
+          progress.cached++
+          progress.hashed++
+          options.onProgress?.(progress)
+          return
+        }
         try {
           const {md5, size} = await hashFile(join(manifest.root, entry.path))
           entry.md5 = md5
@@ -48,4 +63,9 @@ export async function hashEntries(
       }),
     ),
   )
+  return progress
+}
+
+function hasIdentity(entry: Entry): entry is Entry & {ino: bigint; ctimeNs: bigint; mtimeNs: bigint} {
+  return entry.ino !== undefined && entry.ctimeNs !== undefined && entry.mtimeNs !== undefined
 }

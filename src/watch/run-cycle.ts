@@ -1,4 +1,5 @@
 import {applyPlan} from '../apply/apply-plan.js'
+import {recordApplied} from '../cache/record-applied.js'
 import {sweepTemporaries} from '../apply/sweep-temporaries.js'
 import {describeFsError, isTreesyncError} from '../errors.js'
 import {logApplyEvents} from '../log/apply-log.js'
@@ -21,6 +22,8 @@ export interface CycleOptions {
   /** The user's exclude filter. */
   exclude?: ExcludeFn
   backupDir?: string
+  /** Where hash caches live (undefined: no cache). */
+  cacheDir?: string
   /** treesync's own files (log file, …): excluded from the sync wherever they are. */
   ownFiles: readonly string[]
   logger: Logger
@@ -60,11 +63,14 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
   try {
     const roots = await resolveRoots(options.source, options.replica)
     const internal = await internalRelativePaths(roots, options.ownFiles)
-    const {plan, replica} = await preparePlan(roots, {
+    const {plan, replica, replicaCache, notices, hashing} = await preparePlan(roots, {
       compare: options.compare,
+      cacheDir: options.cacheDir,
       concurrency: options.concurrency,
       exclude: combineExcludes(excludePaths(internal), options.exclude),
     })
+    for (const notice of notices) logger.warn(notice)
+    if (hashing.hashedFiles > 0) logger.info(`hashed ${hashing.hashedFiles} files (${formatBytes(hashing.hashedBytes)}), ${hashing.cachedFiles} from the hash cache`)
     for (const w of plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
     const [violation] = guardViolations(plan, options.guards)
     if (violation) {
@@ -78,6 +84,10 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       signal: options.signal,
       backupDir: options.backupDir,
     })
+    if (replicaCache && result.applied.length > 0) {
+      await recordApplied(replicaCache, roots.replica, result.applied)
+      await replicaCache.save().catch(() => logger.warn(`cannot write hash cache ${replicaCache.file}`))
+    }
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
     const done = report(failed > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict'
+import {mkdir, readFile, rename, utimes, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {describe, test} from 'node:test'
+
+import {applyPlan, HashCache, isRacy, preparePlan, recordApplied, resolveRoots, type PreparedPlan} from '../../src/index.js'
+import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
+import {tempDir} from '../helpers/temp-dir.js'
+import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
+
+/** Longer than the racy window, so files written before it are trusted by the cache. */
+const SETTLE_MS = 150
+
+async function scene(t: Parameters<typeof tempDir>[0]) {
+  const root = await tempDir(t)
+  const s = {source: join(root, 'source'), replica: join(root, 'replica'), cache: join(root, 'cache')}
+  await buildTree(s.source, [
+    {path: 'a.txt', type: 'file', content: 'aaaa'},
+    {path: 'dir/b.txt', type: 'file', content: 'bbbb'},
+  ])
+  await buildTree(s.replica, [
+    {path: 'a.txt', type: 'file', content: 'aaaa'},
+    {path: 'dir/b.txt', type: 'file', content: 'bbbb'},
+  ])
+  await sleep(SETTLE_MS)
+  return s
+}
+
+async function plan(s: {source: string; replica: string; cache: string}, cache = true): Promise<PreparedPlan> {
+  return preparePlan(await resolveRoots(s.source, s.replica), {compare: 'md5', cacheDir: cache ? s.cache : undefined})
+}
+
+describe('the hash cache', () => {
+  test('a warm cache hashes nothing, and the plan is the same as without it', async (t) => {
+    const s = await scene(t)
+    const cold = await plan(s)
+    assert.equal(cold.hashing.hashedFiles, 4)
+    const warm = await plan(s)
+    assert.deepEqual(warm.hashing, {hashedFiles: 0, hashedBytes: 0, cachedFiles: 4})
+    assert.deepEqual(warm.plan.operations, (await plan(s, false)).plan.operations)
+  })
+
+  test('after apply, the files it wrote are known: the next plan hashes nothing', async (t) => {
+    const s = await scene(t)
+    await writeFile(join(s.source, 'new.bin'), 'fresh content')
+    await utimes(join(s.source, 'new.bin'), new Date(FIXED_MTIME_MS), new Date(FIXED_MTIME_MS))
+    await writeFile(join(s.source, 'a.txt'), 'AAAA')
+    await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
+    await sleep(SETTLE_MS)
+    const prepared = await plan(s)
+    const result = await applyPlan(prepared.plan)
+    await recordApplied(prepared.replicaCache!, s.replica, result.applied)
+    await prepared.replicaCache!.save()
+    const next = await plan(s)
+    assert.deepEqual(next.plan.operations, [])
+    assert.equal(next.hashing.hashedFiles, 0)
+  })
+
+  test('new content with the same size and the mtime restored (touch -d) is still detected: ctime moved', async (t) => {
+    const s = await scene(t)
+    await plan(s)
+    await writeFile(join(s.source, 'a.txt'), 'zzzz')
+    await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS), new Date(FIXED_MTIME_MS))
+    const after = await plan(s)
+    assert.deepEqual(after.plan.operations.map((op) => [op.op, op.path, op.reason]), [['update', 'a.txt', 'content']])
+  })
+
+  test('a file replaced by another inode with the same size and mtime is detected', async (t) => {
+    const s = await scene(t)
+    await plan(s)
+    const fresh = join(s.source, 'dir', 'replacement')
+    await writeFile(fresh, 'yyyy')
+    await utimes(fresh, new Date(FIXED_MTIME_MS), new Date(FIXED_MTIME_MS))
+    await rename(fresh, join(s.source, 'dir', 'b.txt'))
+    const after = await plan(s)
+    // (dir's own mtime moved too: a file was created and renamed inside it)
+    assert.deepEqual(after.plan.operations.filter((op) => op.path === 'dir/b.txt').map((op) => [op.op, op.reason]), [['update', 'content']])
+  })
+
+  test('a racy file (changed within a timestamp tick of being examined) is not trusted: hashed again next time', async (t) => {
+    const s = await scene(t)
+    await writeFile(join(s.source, 'a.txt'), 'aaaa') // same content, but ctime is now: racy for this scan
+    const first = await plan(s)
+    assert.equal(first.hashing.hashedFiles, 4)
+    await sleep(SETTLE_MS)
+    const second = await plan(s)
+    assert.equal(second.hashing.hashedFiles, 1, 'only the racy file is read again')
+    const third = await plan(s)
+    assert.equal(third.hashing.hashedFiles, 0, 'once settled, it is trusted')
+  })
+
+  test('isRacy compares mtime and ctime with the moment of examination', () => {
+    const base = {size: 1, ino: 1n, mtimeNs: 10_000_000_000n, ctimeNs: 10_000_000_000n}
+    assert.equal(isRacy(base, 10_050_000_000n), true)
+    assert.equal(isRacy(base, 10_200_000_000n), false)
+    assert.equal(isRacy({...base, ctimeNs: 10_150_000_000n}, 10_200_000_000n), true)
+  })
+
+  test('a corrupt cache file is ignored with a warning and results do not change', async (t) => {
+    const s = await scene(t)
+    await plan(s)
+    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
+    await writeFile(file, 'treesync-hash-cache 1\t"x"\n\u0000garbage\tline\n')
+    const after = await plan(s)
+    assert.equal(after.notices.length, 1)
+    assert.match(after.notices[0]!, /ignoring hash cache .*: it belongs to another tree/)
+    assert.deepEqual(after.plan.operations, [])
+    await writeFile(file, 'not a cache at all')
+    assert.match((await plan(s)).notices[0]!, /not a treesync hash cache/)
+  })
+
+  test('a cache recording a wrong hash for an unchanged identity is the only way to fool it, and entries must match exactly', async (t) => {
+    const s = await scene(t)
+    await plan(s)
+    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
+    const text = await readFile(file, 'utf8')
+    // Change one identity field (the size) of a record: the record must no longer be used.
+    await writeFile(file, text.replace(/("a\.txt"\t)4\t/, '$15\t'))
+    const after = await plan(s)
+    assert.ok(after.hashing.hashedFiles >= 1)
+    assert.deepEqual(after.plan.operations, [])
+  })
+
+  test('results never depend on the cache: random trees plan the same warm, cold and without it', async (t) => {
+    const root = await tempDir(t)
+    for (let seed = 1; seed <= 15; seed++) {
+      const random = seededRandom(seed)
+      const sourceSpecs = randomTree(random, 20)
+      const s = {source: join(root, `${seed}`, 's'), replica: join(root, `${seed}`, 'r'), cache: join(root, `${seed}`, 'c')}
+      await buildTree(s.source, sourceSpecs)
+      await buildTree(s.replica, mutateTree(random, sourceSpecs))
+      await mkdir(s.cache)
+      const without = await plan(s, false)
+      const cold = await plan(s)
+      const warm = await plan(s)
+      assert.deepEqual(cold.plan.operations, without.plan.operations, `seed ${seed}: cold`)
+      assert.deepEqual(warm.plan.operations, without.plan.operations, `seed ${seed}: warm`)
+    }
+  })
+})
