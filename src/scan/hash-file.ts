@@ -4,6 +4,9 @@ import {open} from 'node:fs/promises'
 
 /** Large reads keep syscall overhead low; one buffer per hash keeps memory constant. */
 const CHUNK_BYTES = 1024 * 1024
+/** Buffers are reused across hashes: allocating 1 MiB per small file is mostly GC work. */
+const spareBuffers: Buffer[] = []
+const MAX_SPARE_BUFFERS = 32
 
 /** MD5 of a file and the number of bytes hashed (the file may change under us). */
 export interface FileHash {
@@ -18,9 +21,9 @@ export interface FileHash {
  */
 export async function hashFile(absPath: string): Promise<FileHash> {
   const handle = await open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW)
+  const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)
   try {
     const hash = createHash('md5')
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
     let size = 0
     for (;;) {
       const {bytesRead} = await handle.read(buffer, 0, CHUNK_BYTES, null)
@@ -30,6 +33,7 @@ export async function hashFile(absPath: string): Promise<FileHash> {
     }
     return {md5: hash.digest('hex'), size}
   } finally {
+    if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer)
     await handle.close()
   }
 }

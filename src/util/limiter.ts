@@ -8,14 +8,25 @@ export type Limiter = <T>(task: () => Promise<T>) => Promise<T>
 export function createLimiter(limit: number): Limiter {
   const max = Math.max(1, Math.floor(limit))
   let active = 0
-  const waiting: Array<() => void> = []
+  // A FIFO queue with a moving head: Array#shift is O(n) on long queues (a scan can
+  // queue every entry of a directory at once).
+  let waiting: Array<() => void> = []
+  let head = 0
 
   // A finishing task hands its slot straight to the next waiter, so a newcomer can never
   // slip in between and push the count over the limit.
   const release = (): void => {
-    const next = waiting.shift()
-    if (next) next()
-    else active--
+    const next = waiting[head]
+    if (next === undefined) {
+      active--
+      return
+    }
+    waiting[head++] = undefined as unknown as () => void
+    if (head > 1024 && head * 2 > waiting.length) {
+      waiting = waiting.slice(head)
+      head = 0
+    }
+    next()
   }
 
   return async <T>(task: () => Promise<T>): Promise<T> => {
