@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict'
-import {join} from 'node:path'
-import {describe, test, type TestContext} from 'node:test'
+import {describe, test} from 'node:test'
 
-import {buildTree} from '../helpers/tree-builder.js'
 import {assertMirror, snapshotTree} from '../helpers/tree-snapshot.js'
-import {runOnTerminal, workspace} from './support.js'
+import {differingTrees, runOnTerminal} from './support.js'
 
 const PROMPT = /Only "yes" will be accepted/
 
-async function differing(t: TestContext) {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, [
-    {path: 'a.txt', type: 'file', content: 'new'},
-    {path: 'dir/b.txt', type: 'file', content: 'b'},
-  ])
-  await buildTree(rep, [
-    {path: 'a.txt', type: 'file', content: 'old'},
-    {path: 'extra.txt', type: 'file', content: 'extra'},
-  ])
-  return {ws, src, rep}
-}
+const differing = differingTrees
 
 describe('confirmation on a terminal', () => {
   test('answering yes applies the plan and exits 0', async (t) => {

@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict'
 import {mkdir, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, test, type TestContext} from 'node:test'
+import {describe, test} from 'node:test'
 
 import {hasStackTrace} from '../helpers/cli.js'
 import {buildTree} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {lastLine, lines, parseJson, workspace, type PlanJson} from './support.js'
+import {differingTrees, lastLine, lines, parseJson, workspace, type PlanJson} from './support.js'
 
-/** A workspace with a source that differs from its replica, so any apply would change things. */
-async function differing(t: TestContext) {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, [
-    {path: 'a.txt', type: 'file', content: 'new'},
-    {path: 'sub/b.txt', type: 'file', content: 'b'},
-  ])
-  await buildTree(rep, [
-    {path: 'a.txt', type: 'file', content: 'old'},
-    {path: 'extra.txt', type: 'file', content: 'would be deleted'},
-  ])
-  return {ws, src, rep}
-}
+const differing = differingTrees
 
 describe('exit codes', () => {
   test('plan exits 0 with changes, and 0 without', async (t) => {

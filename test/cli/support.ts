@@ -7,6 +7,7 @@ import type {TestContext} from 'node:test'
 
 import {BIN, runCli, type CliOptions, type CliResult} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
+import {buildTree} from '../helpers/tree-builder.js'
 
 /** The unprivileged user the permission tests run the CLI as. */
 export const NOBODY = 65534
@@ -185,4 +186,20 @@ export async function runOnTerminal(
 
 function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`
+}
+
+/** A workspace with a source that differs from its replica, so any apply would change things. */
+export async function differingTrees(t: TestContext): Promise<{ws: Workspace; src: string; rep: string}> {
+  const ws = await workspace(t)
+  const src = join(ws.dir, 'src')
+  const rep = join(ws.dir, 'rep')
+  await buildTree(src, [
+    {path: 'a.txt', type: 'file', content: 'new'},
+    {path: 'sub/b.txt', type: 'file', content: 'b'},
+  ])
+  await buildTree(rep, [
+    {path: 'a.txt', type: 'file', content: 'old'},
+    {path: 'extra.txt', type: 'file', content: 'would be deleted'},
+  ])
+  return {ws, src, rep}
 }
