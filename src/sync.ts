@@ -1,13 +1,14 @@
 import {HashCache} from './cache/hash-cache.js'
 import {wallClockNs} from './cache/wall-clock.js'
 import {describeFsError} from './errors.js'
-import {hashEntries, type HashProgress} from './scan/hash-entries.js'
+import {hashEntries, WORKER_MIN_BYTES, type HashProgress} from './scan/hash-entries.js'
+import {HashPool} from './scan/hash-pool.js'
 import {scanTree, type ExcludeFn, type ScanProgress} from './scan/scan-tree.js'
 import {replicaFilesToHash} from './plan/hash-needs.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import type {Roots} from './roots.js'
-import type {Manifest} from './tree/entry.js'
+import type {Entry, Manifest} from './tree/entry.js'
 
 /** Progress while preparing a plan, tagged with the tree it is about. */
 export type PrepareProgress =
@@ -66,16 +67,20 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
   ])
   const hashing: HashingStats = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
   if (options.compare === 'md5') {
+    // Worker threads pay off only when there is a large file to hash; small files stay here.
+    const needed = replicaFilesToHash(source, replica)
+    const big = (m: Manifest, pick: (e: Entry) => boolean) => m.entries.some((e) => e.type === 'file' && e.size >= WORKER_MIN_BYTES && pick(e))
+    const pool = big(source, () => true) || big(replica, needed) ? new HashPool() : undefined
     const hashOptions = (side: 'source' | 'replica', cache: HashCache | undefined) => ({
       concurrency: options.concurrency,
       cache,
+      pool,
       onProgress: (p: HashProgress) => options.onProgress?.({phase: 'hash', side, ...p}),
     })
-    const needed = replicaFilesToHash(source, replica)
     const done = await Promise.all([
       hashEntries(source, () => true, hashOptions('source', sourceCache)),
       hashEntries(replica, needed, hashOptions('replica', replicaCache)),
-    ])
+    ]).finally(() => pool?.close())
     for (const p of done) {
       hashing.hashedFiles += p.hashed - p.cached
       hashing.hashedBytes += p.bytes

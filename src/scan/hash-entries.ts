@@ -6,6 +6,7 @@ import type {Entry, Manifest} from '../tree/entry.js'
 import {createLimiter} from '../util/limiter.js'
 import {defaultConcurrency} from '../util/concurrency.js'
 import {hashFile} from './hash-file.js'
+import type {HashPool} from './hash-pool.js'
 
 export interface HashProgress {
   root: string
@@ -18,11 +19,16 @@ export interface HashProgress {
   cached: number
 }
 
+/** Files at least this large are hashed in worker threads; smaller ones are cheaper here. */
+export const WORKER_MIN_BYTES = 256 * 1024
+
 export interface HashOptions {
   concurrency?: number
   onProgress?: (progress: HashProgress) => void
   /** Remembered hashes: a file whose identity matches is not read again. */
   cache?: HashStore
+  /** Worker threads for large files (created by the caller, shared by both trees). */
+  pool?: HashPool
 }
 
 /**
@@ -50,7 +56,8 @@ export async function hashEntries(
           return
         }
         try {
-          const {md5, size} = await hashFile(join(manifest.root, entry.path))
+          const abs = join(manifest.root, entry.path)
+          const {md5, size} = options.pool && entry.size >= WORKER_MIN_BYTES ? await options.pool.hash(abs) : await hashFile(abs)
           entry.md5 = md5
           entry.size = size
           progress.bytes += size
