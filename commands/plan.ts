@@ -42,9 +42,10 @@ export default class PlanCommand extends TreesyncCommand {
       // Guards are checked again by apply; here they are shown before anything is applied.
       for (const message of guardViolations(plan, session.guards)) plan.warnings.push({path: '.', message: `apply would refuse: ${message}`})
       if (flags.out) await writePlanFile(flags.out, plan)
+      // Warnings go to stderr in both forms: with --json, stdout holds the plan alone.
+      process.stderr.write(renderWarnings(plan.warnings, session.err))
       if (!this.jsonEnabled()) {
         const diffs = flags.diff ? await diffUpdates(plan, flags['diff-max-bytes']) : []
-        process.stderr.write(renderWarnings(plan.warnings, session.err))
         process.stdout.write(renderPlan(plan, session.out, diffs))
       }
       if (flags['detailed-exitcode'] && plan.operations.length > 0) process.exitCode = 2

@@ -14,10 +14,8 @@ export default class ShowCommand extends TreesyncCommand {
   async run(): Promise<Plan> {
     const {args} = await this.parse(ShowCommand)
     const plan = await readPlanFile(args.planfile)
-    if (!this.jsonEnabled()) {
-      process.stderr.write(renderWarnings(plan.warnings, createStyle(colourWanted(process.stderr, process.env))))
-      process.stdout.write(renderPlan(plan, createStyle(colourWanted(process.stdout, process.env))))
-    }
+    process.stderr.write(renderWarnings(plan.warnings, createStyle(colourWanted(process.stderr, process.env))))
+    if (!this.jsonEnabled()) process.stdout.write(renderPlan(plan, createStyle(colourWanted(process.stdout, process.env))))
     return plan
   }
 }
