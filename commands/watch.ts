@@ -1,19 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
 import {
+  DEFAULT_INTERVAL_SECONDS,
+  parseInterval,
+  pickOne,
   runCycle,
   runWatchLoop,
-  TreesyncError,
-  watchSource,
-  type ChangeSubscription,
+  SourceEvents,
   type CycleReport,
-  type SourceWatcher,
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
-import {openSession, type Session} from './shared/session.js'
-
-const DEFAULT_INTERVAL_SECONDS = 60
+import {openSession} from './shared/session.js'
 
 /** `watch --json`: one document when the loop ends. */
 export interface WatchJson {
@@ -67,7 +65,7 @@ export default class WatchCommand extends TreesyncCommand {
         stop.abort()
       }
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-      const events = flags.events ? new SourceEvents(session) : undefined
+      const events = flags.events ? new SourceEvents(session.roots.source, session.logger) : undefined
       session.logger.info(
         `watch started: ${session.roots.source} -> ${session.roots.replica} every ${intervalMs / 1000} s` +
           `${events ? ' and on changes' : ''} (pid ${process.pid})`,
@@ -106,55 +104,5 @@ export default class WatchCommand extends TreesyncCommand {
     } finally {
       await session.close()
     }
-  }
-}
-
-/** INTERVAL (positional) or --interval, in milliseconds; must be a number > 0. */
-function parseInterval(positional: string | undefined, flag: string | undefined): number {
-  const text = pickOne(positional, flag, 'INTERVAL', '--interval') ?? String(DEFAULT_INTERVAL_SECONDS)
-  const seconds = Number(text)
-  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new TreesyncError('BAD_INPUT', `INTERVAL must be a number of seconds greater than 0, got "${text}"`)
-  }
-  return seconds * 1000
-}
-
-function pickOne(positional: string | undefined, flag: string | undefined, argName: string, flagName: string): string | undefined {
-  if (positional !== undefined && flag !== undefined && positional !== flag) {
-    throw new TreesyncError('BAD_INPUT', `${argName} and ${flagName} disagree ("${positional}" vs "${flag}"): give one`)
-  }
-  return positional ?? flag
-}
-
-/**
- * Source change notifications for --events. If the watcher fails it is closed with a
- * warning (the interval carries on) and started again before a later cycle.
- */
-class SourceEvents {
-  private watcher: SourceWatcher | undefined
-  private wake: (() => void) | undefined
-
-  constructor(private readonly session: Session) {
-    this.rearm()
-  }
-
-  subscribe: ChangeSubscription = (wake) => {
-    this.wake = wake
-    return () => (this.wake = undefined)
-  }
-
-  rearm(): void {
-    if (this.watcher) return
-    this.watcher = watchSource(this.session.roots.source, {
-      onChange: () => this.wake?.(),
-      onError: (error) => {
-        this.watcher = undefined
-        this.session.logger.warn(`change watcher failed (${error instanceof Error ? error.message : String(error)}): using the interval only`)
-      },
-    })
-  }
-
-  async close(): Promise<void> {
-    await this.watcher?.close()
   }
 }
