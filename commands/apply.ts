@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {
+  assertGuards,
   findTemporariesIn,
-  guardViolations,
+  parentPath,
   readPlanFile,
   renderPlan,
   TreesyncError,
@@ -58,7 +59,7 @@ export default class ApplyCommand extends TreesyncCommand {
   private async planAndApply(session: Session, flags: ApplyFlags) {
     const {plan, replica, replicaCache} = await planSession(session)
     this.show(session, plan)
-    refuseGuarded(session, plan)
+    assertGuards(plan, session.guards)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
     return executePlan(session, plan, replica.temporaries, this.jsonEnabled(), replicaCache)
   }
@@ -69,13 +70,13 @@ export default class ApplyCommand extends TreesyncCommand {
       throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${session.roots.source}, ${session.roots.replica})`)
     }
     this.show(session, plan)
-    refuseGuarded(session, plan)
+    assertGuards(plan, session.guards)
     const stale = await verifyPlan(plan)
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
       throw new TreesyncError('PLAN_STALE', `plan is stale: ${stale.path}: ${stale.reason}; nothing was applied (run plan again)`, stale.path)
     }
-    const dirs = plan.operations.flatMap((op) => [op.path, ...(op.op === 'rename' ? [op.from] : [])].map(parentOf))
+    const dirs = plan.operations.flatMap((op) => [op.path, ...(op.op === 'rename' ? [op.from] : [])].map(parentPath))
     return executePlan(session, plan, await findTemporariesIn(plan.replica, dirs), this.jsonEnabled())
   }
 
@@ -86,14 +87,3 @@ export default class ApplyCommand extends TreesyncCommand {
 }
 
 type ApplyFlags = {'auto-approve': boolean}
-
-/** Refuses a plan that removes too much (--max-delete, or an empty or unmounted source). */
-function refuseGuarded(session: Session, plan: Plan): void {
-  const [violation] = guardViolations(plan, session.guards)
-  if (violation) throw new TreesyncError('DELETE_GUARD', `refusing to apply: ${violation}; nothing was applied`)
-}
-
-function parentOf(path: string): string {
-  const i = path.lastIndexOf('/')
-  return i < 0 ? '' : path.slice(0, i)
-}

@@ -5,7 +5,7 @@
 export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
 export {resolveRoots, type Roots} from './roots.js'
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
-export {comparePaths, relativePathProblem} from './tree/paths.js'
+export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'
 export {isTempName} from './tree/temp-name.js'
 export {scanTree, type ExcludeFn, type ScanOptions, type ScanProgress} from './scan/scan-tree.js'
 export {hashEntries, type HashOptions, type HashProgress} from './scan/hash-entries.js'
@@ -25,7 +25,7 @@ export {
   type PlanWarning,
 } from './plan/plan.js'
 export {planSync, type PlanOptions} from './plan/plan-sync.js'
-export {emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
+export {assertGuards, emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
 export {acquireReplicaLock, lockFilePath, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, type HashingStats, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'

@@ -1,3 +1,4 @@
+import {TreesyncError} from '../errors.js'
 import type {Plan} from './plan.js'
 
 /**
@@ -44,4 +45,10 @@ export function guardViolations(plan: Pick<Plan, 'operations' | 'replicaEntries'
   }
   if (!guards.allowDeleteAll && removesEverything(plan)) out.push(emptySourceMessage(plan))
   return out
+}
+
+/** Throws a DELETE_GUARD refusal when the guards forbid applying the plan. */
+export function assertGuards(plan: Pick<Plan, 'operations' | 'replicaEntries' | 'source'>, guards: DeleteGuards): void {
+  const [violation] = guardViolations(plan, guards)
+  if (violation) throw new TreesyncError('DELETE_GUARD', `refusing to apply: ${violation}; nothing was applied`)
 }
