@@ -58,7 +58,7 @@ export default class ApplyCommand extends TreesyncCommand {
 
   private async planAndApply(session: Session, flags: ApplyFlags) {
     const {plan, replica, replicaCache} = await planSession(session)
-    this.show(session, plan)
+    this.show(session, plan, !flags['auto-approve'] && plan.operations.length > 0)
     assertGuards(plan, session.guards)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
     return executePlan(session, plan, replica.temporaries, this.jsonEnabled(), replicaCache)
@@ -80,9 +80,13 @@ export default class ApplyCommand extends TreesyncCommand {
     return executePlan(session, plan, await findTemporariesIn(plan.replica, dirs), this.jsonEnabled())
   }
 
-  /** The plan on stdout; its warnings already went to stderr as log lines. */
-  private show(session: Session, plan: Plan): void {
+  /**
+   * The plan on stdout; its warnings already went to stderr as log lines. With --json on a
+   * terminal, where apply will ask, the plan goes to stderr: nobody confirms unseen changes.
+   */
+  private show(session: Session, plan: Plan, willAsk = false): void {
     if (!this.jsonEnabled()) process.stdout.write(renderPlan(plan, session.out))
+    else if (willAsk && process.stdin.isTTY) process.stderr.write(renderPlan(plan, session.err))
   }
 }
 

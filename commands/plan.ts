@@ -1,6 +1,18 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_DIFF_MAX_BYTES, diffUpdates, guardViolations, planLine, renderPlan, renderWarnings, writePlanFile, type Plan} from '../src/index.js'
+import {
+  DEFAULT_DIFF_MAX_BYTES,
+  diffUpdates,
+  guardViolations,
+  isWithin,
+  planLine,
+  renderPlan,
+  renderWarnings,
+  resolveMaybeMissing,
+  TreesyncError,
+  writePlanFile,
+  type Plan,
+} from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
 import {openSession, planSession} from './shared/session.js'
@@ -37,6 +49,7 @@ export default class PlanCommand extends TreesyncCommand {
     // Plan shows its result on stdout; only warnings go to the console log (stderr).
     const session = await openSession(args.source, args.replica, flags, false)
     try {
+      await refuseOutInsideSource(flags.out, session.roots.source)
       const {plan} = await planSession(session)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
       // Guards are checked again by apply; here they are shown before anything is applied.
@@ -54,4 +67,11 @@ export default class PlanCommand extends TreesyncCommand {
       await session.close()
     }
   }
+}
+
+/** Writing the plan into SOURCE would change the source, and so make the plan stale at once. */
+async function refuseOutInsideSource(out: string | undefined, source: string): Promise<void> {
+  if (out === undefined) return
+  const {real} = await resolveMaybeMissing(out).catch(() => ({real: out}))
+  if (isWithin(real, source)) throw new TreesyncError('BAD_INPUT', `--out ${out} is inside SOURCE: write the plan elsewhere`, out)
 }

@@ -58,8 +58,9 @@ export default class WatchCommand extends TreesyncCommand {
       const stop = new AbortController()
       const onSignal = (signal: NodeJS.Signals): void => {
         if (stop.signal.aborted) {
+          // Leftover temporaries, if any, are swept by the next run.
           session.logger.warn(`received ${signal} again: exiting at once`)
-          process.exit(1)
+          process.exit(0)
         }
         session.logger.info(`received ${signal}: finishing the operation in progress`)
         stop.abort()

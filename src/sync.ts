@@ -22,6 +22,8 @@ export interface PrepareOptions {
   exclude?: ExcludeFn
   concurrency?: number
   onProgress?: (progress: PrepareProgress) => void
+  /** Aborting stops scanning and hashing early with an INTERRUPTED error. */
+  signal?: AbortSignal
   now?: () => Date
 }
 
@@ -59,6 +61,7 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
     exclude: options.exclude,
     concurrency: options.concurrency,
     allowMissing: side === 'replica',
+    signal: options.signal,
     onProgress: (p: ScanProgress) => options.onProgress?.({phase: 'scan', side, ...p}),
   })
   const [source, replica] = await Promise.all([
@@ -75,6 +78,7 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
       concurrency: options.concurrency,
       cache,
       pool,
+      signal: options.signal,
       onProgress: (p: HashProgress) => options.onProgress?.({phase: 'hash', side, ...p}),
     })
     const done = await Promise.all([

@@ -16,12 +16,14 @@ export const syncFlags = {
   concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight (default: from the core count)'}),
   'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
   'cache-dir': Flags.string({
-    description: 'where treesync keeps hash caches and locks (default: $XDG_CACHE_HOME/treesync or ~/.cache/treesync)',
+    description: 'where treesync keeps its hash caches (default: $XDG_CACHE_HOME/treesync or ~/.cache/treesync)',
   }),
   'no-cache': Flags.boolean({description: 'neither read nor write the hash cache (every file is hashed)'}),
   exclude: Flags.string({
     description: 'leave out paths matching GLOB (gitignore syntax, relative to the roots); repeatable',
     multiple: true,
+    // One value per --exclude, so `watch SRC REP --exclude '*.tmp' 60 LOG` keeps 60 and LOG.
+    multipleNonGreedy: true,
     helpValue: 'GLOB',
   }),
   'exclude-from': Flags.string({description: 'read exclude patterns from FILE (gitignore format)', helpValue: 'FILE'}),

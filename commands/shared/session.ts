@@ -1,4 +1,4 @@
-import {join, resolve} from 'node:path'
+import {resolve} from 'node:path'
 
 import {
   acquireReplicaLock,
@@ -13,8 +13,11 @@ import {
   Logger,
   openLogFile,
   preparePlan,
+  isWithin,
   readExcludeFile,
+  resolveMaybeMissing,
   resolveRoots,
+  TreesyncError,
   streamSink,
   type CompareMode,
   type DeleteGuards,
@@ -53,6 +56,8 @@ export interface Session {
   err: Style
   compare: CompareMode
   concurrency: number | undefined
+  /** Whether log lines also go to the console (apply, watch) or only to the log file (plan). */
+  consoleLog: boolean
   cacheDir: string
   /** Where hash caches are kept, or undefined with --no-cache. */
   hashCacheDir: string | undefined
@@ -84,7 +89,7 @@ export async function openSession(
   if (consoleLog) sinks.push(streamSink(consoleLog === 'stdout' ? process.stdout : process.stderr))
   const cacheDir = cacheDirectory(flags['cache-dir'])
   const patterns = [...(flags.exclude ?? []), ...(flags['exclude-from'] ? await readExcludeFile(flags['exclude-from']) : [])]
-  const backupDir = flags['backup-dir'] ? resolve(flags['backup-dir']) : undefined
+  const backupDir = flags['backup-dir'] ? await checkBackupDir(flags['backup-dir'], roots) : undefined
   let lock: ReplicaLock | undefined
   return {
     roots,
@@ -93,6 +98,7 @@ export async function openSession(
     err: createStyle(colourWanted(process.stderr, process.env)),
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
+    consoleLog: consoleLog !== false,
     cacheDir,
     hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
     exclude: createExcludeFilter(patterns),
@@ -100,7 +106,7 @@ export async function openSession(
     backupDir,
     ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
     async lockReplica() {
-      lock ??= await acquireReplicaLock(roots.replica, join(cacheDir, 'locks'))
+      lock ??= await acquireReplicaLock(roots.replica)
     },
     async close() {
       await lock?.release()
@@ -121,7 +127,11 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
       exclude: combineExcludes(excludePaths(internal), session.exclude),
       onProgress: spinner.update,
     })
-    for (const notice of prepared.notices) session.logger.warn(notice)
+    for (const notice of prepared.notices) {
+      session.logger.warn(notice)
+      // plan has no console log; its warnings would otherwise go unseen.
+      if (!session.consoleLog) process.stderr.write(`warning: ${notice}\n`)
+    }
     const h = prepared.hashing
     session.logger.info(`hashed ${h.hashedFiles} files (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
     for (const w of prepared.plan.warnings) session.logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
@@ -129,4 +139,18 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
   } finally {
     spinner.stop()
   }
+}
+
+/**
+ * A backup dir may sit inside a root (it is then excluded from the sync), but it may not
+ * be a root or contain one: backups would be synced, or would grow on every run.
+ */
+async function checkBackupDir(dir: string, roots: Roots): Promise<string> {
+  const {real} = await resolveMaybeMissing(dir).catch(() => ({real: resolve(dir)}))
+  for (const root of [roots.source, roots.replica]) {
+    if (real === root || isWithin(root, real)) {
+      throw new TreesyncError('BAD_INPUT', `--backup-dir ${dir} must not be SOURCE or REPLICA, nor contain them`, dir)
+    }
+  }
+  return real
 }

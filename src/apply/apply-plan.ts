@@ -97,6 +97,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
 
   for (const failure of await dirTimes.finish()) {
     result.failed.push({op: 'meta', ...failure})
+    const op = plan.operations.find((o) => o.path === failure.path) ?? {op: 'meta', path: failure.path, type: 'dir', reason: 'mtime', mode: 0, mtimeMs: 0, replica: {type: 'dir'}}
+    options.onEvent?.({type: 'failed', op, path: failure.path, error: failure.error})
   }
   result.summary = summarize(result.applied)
   result.durationMs = now() - started
@@ -115,7 +117,11 @@ class Blocked {
   record(op: Operation): void {
     this.notDone.add(op.path)
     if (op.op === 'delete' || op.op === 'rmdir') this.notEmptied.add(parentPath(op.path))
-    if (op.op === 'rename') this.notEmptied.add(parentPath(op.from))
+    if (op.op === 'rename') {
+      // The file stays at `from`: nothing may be created there, and its directory is not empty.
+      this.notDone.add(op.from)
+      this.notEmptied.add(parentPath(op.from))
+    }
   }
 
   reasonToSkip(op: Operation): string | undefined {

@@ -11,8 +11,6 @@ import {ancestorsOf} from '../tree/paths.js'
  * directory, never a symlink, so no read, write or delete is redirected outside the root.
  */
 export class RootedTree {
-  private readonly verifiedDirs = new Set<string>([''])
-
   constructor(readonly root: string) {}
 
   abs(path: string): string {
@@ -30,28 +28,17 @@ export class RootedTree {
   }
 
   /**
-   * Checks that each ancestor of `path` is a real directory (checked once per apply and
-   * remembered). Throws when one is a symlink or not a directory.
+   * Checks that each ancestor of `path` is a real directory, not a symlink. Not cached:
+   * a directory can be swapped for a symlink at any moment, so callers check right
+   * before each change (the window left is that of one system call).
    */
   async assertContained(path: string): Promise<void> {
     const ancestors = ancestorsOf(path).reverse()
     for (const dir of ancestors) {
-      if (this.verifiedDirs.has(dir)) continue
       const st = await this.lstat(dir)
       if (!st) throw new TreesyncError('BAD_INPUT', `parent directory ${dir} does not exist`, dir)
       if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `${dir} is a symlink: refusing to follow it out of ${this.root}`, dir)
       if (!st.isDirectory()) throw new TreesyncError('BAD_INPUT', `${dir} is not a directory`, dir)
-      this.verifiedDirs.add(dir)
     }
-  }
-
-  /** Records a directory this apply created. */
-  madeDir(path: string): void {
-    this.verifiedDirs.add(path)
-  }
-
-  /** Forgets a directory this apply removed. */
-  removedDir(path: string): void {
-    this.verifiedDirs.delete(path)
   }
 }

@@ -49,7 +49,6 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
       assertAbsent(op.path, await ctx.tree.lstat(op.path))
       // Owner-writable until the end, so entries can be created inside a read-only dir.
       await mkdir(ctx.tree.abs(op.path), {mode: 0o700})
-      ctx.tree.madeDir(op.path)
       ctx.dirTimes.plan(op.path, {mode: op.mode, mtimeMs: op.mtimeMs})
       return
     case 'create':
@@ -81,15 +80,18 @@ async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx:
   const dest = ctx.tree.abs(op.path)
   const temp = join(parentOf(dest), makeTempName())
   try {
+    await ctx.tree.assertContained(op.path)
     await ctx.copyFile(sourcePath, temp)
     const after = await lstatOrUndefined(sourcePath)
     if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
       throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
     }
+    await ctx.tree.assertContained(op.path)
     await chmod(temp, op.mode)
     await setMtime(temp, op.mtimeMs)
     await checkDestination(op, ctx)
     if (op.op === 'update') await ctx.backup?.keepCopy(dest, op.path)
+    await ctx.tree.assertContained(op.path)
     await rename(temp, dest)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
@@ -111,6 +113,7 @@ async function linkIntoPlace(
     if (update) assertReplicaState(path, st, update.replica, st?.isSymbolicLink() ? await readlink(dest) : undefined)
     else assertAbsent(path, st)
     if (update) await ctx.backup?.keepCopy(dest, path)
+    await ctx.tree.assertContained(path)
     await rename(temp, dest)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
@@ -131,8 +134,9 @@ async function fixMetadata(op: MetaOperation, ctx: OperationContext): Promise<vo
     ctx.dirTimes.plan(op.path, {mode: op.mode, mtimeMs: op.mtimeMs})
     return
   }
-  // Only size is re-checked: the mtime is what this operation is about to change.
-  assertReplicaState(op.path, st, {type: 'file', size: op.replica.size})
+  // The file must still be exactly as planned (size and the old mtime): otherwise its
+  // content may have changed, and only copying it would make it right.
+  assertReplicaState(op.path, st, op.replica)
   await chmod(ctx.tree.abs(op.path), op.mode)
   await setMtime(ctx.tree.abs(op.path), op.mtimeMs)
 }
@@ -163,7 +167,6 @@ async function removeDirectory(op: RmdirOperation, ctx: OperationContext): Promi
     }
     throw error
   }
-  ctx.tree.removedDir(op.path)
   ctx.dirTimes.removedDir(op.path)
 }
 

@@ -1,26 +1,28 @@
 import {lstat, readdir, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
 
 import {baseName, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
+import {RootedTree} from './rooted-tree.js'
 
 /**
- * Removes temporaries left by an interrupted apply (found by the replica scan). Only
- * files and links with treesync's temporary name shape are touched; failures are
- * ignored, the next run tries again.
+ * Removes temporaries left by an interrupted apply. Only files and links with treesync's
+ * temporary name shape are touched, and only through real directories of the replica
+ * (never through a symlink, which could point anywhere). Failures are ignored: the next
+ * run tries again.
  */
 export async function sweepTemporaries(replicaRoot: string, paths: readonly string[]): Promise<number> {
+  const tree = new RootedTree(replicaRoot)
   let removed = 0
   for (const path of paths) {
     if (!isTempName(baseName(path))) continue
-    const abs = join(replicaRoot, path)
     try {
-      const st = await lstat(abs)
+      await tree.assertContained(path)
+      const st = await lstat(tree.abs(path))
       if (st.isDirectory()) continue
-      await unlink(abs)
+      await unlink(tree.abs(path))
       removed++
     } catch {
-      // Already gone, or not removable now: harmless, retried next run.
+      // Gone, not removable now, or behind a symlink: harmless, retried next run.
     }
   }
   return removed
@@ -28,15 +30,18 @@ export async function sweepTemporaries(replicaRoot: string, paths: readonly stri
 
 /**
  * Finds treesync temporaries directly inside the given replica directories (used when a
- * saved plan is applied without a fresh scan). Unreadable directories are passed over.
+ * saved plan is applied without a fresh scan). A directory that is missing, unreadable,
+ * or reached through a symlink is passed over.
  */
 export async function findTemporariesIn(replicaRoot: string, dirs: Iterable<string>): Promise<string[]> {
+  const tree = new RootedTree(replicaRoot)
   const found: string[] = []
   for (const dir of new Set(dirs)) {
     try {
-      for (const name of await readdir(join(replicaRoot, dir))) if (isTempName(name)) found.push(joinPath(dir, name))
+      await tree.assertContained(joinPath(dir, 'x'))
+      for (const name of await readdir(tree.abs(dir))) if (isTempName(name)) found.push(joinPath(dir, name))
     } catch {
-      // Missing or unreadable: nothing to sweep there now.
+      // Nothing to sweep there now.
     }
   }
   return found

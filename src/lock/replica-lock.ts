@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdir, open, readFile, unlink} from 'node:fs/promises'
+import {chmod, mkdir, open, readFile, unlink} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
@@ -20,18 +20,25 @@ export interface ReplicaLock {
 }
 
 /**
- * Takes the lock that keeps two treesync processes from applying to one replica at once.
- * The lock file lives in the cache directory (named by a hash of the replica's real path),
- * not in the replica, which stays an exact mirror. A lock whose process is gone (killed,
- * crashed) on this host is stale and taken over; a live holder is refused with its pid.
+ * Where every treesync process on this machine looks for replica locks, whatever its
+ * user, environment or cache directory: a lock only works if all contenders see it.
+ * Sticky and world-writable like /tmp itself, so users cannot remove each other's locks.
  */
-export async function acquireReplicaLock(replica: string, lockDir: string, now: () => Date = () => new Date()): Promise<ReplicaLock> {
+export const REPLICA_LOCK_DIR = '/tmp/treesync-locks'
+
+/**
+ * Takes the lock that keeps two treesync processes from applying to one replica at once.
+ * The lock file is named by a hash of the replica's real path and lives outside the
+ * replica, which stays an exact mirror. A lock whose process is gone (killed, crashed) on
+ * this host is stale and taken over; a live holder is refused with its pid.
+ */
+export async function acquireReplicaLock(
+  replica: string,
+  lockDir: string = REPLICA_LOCK_DIR,
+  now: () => Date = () => new Date(),
+): Promise<ReplicaLock> {
   const path = lockFilePath(replica, lockDir)
-  try {
-    await mkdir(lockDir, {recursive: true})
-  } catch (error) {
-    throw new TreesyncError('BAD_INPUT', `cannot create lock directory ${lockDir}: ${describeFsError(error)}`, lockDir)
-  }
+  await ensureLockDir(lockDir)
   const me: LockHolder = {pid: process.pid, host: hostname(), since: now().toISOString(), replica}
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await tryCreate(path, me)) return heldLock(path)
@@ -49,8 +56,16 @@ export async function acquireReplicaLock(replica: string, lockDir: string, now: 
   throw new TreesyncError('LOCK_HELD', `cannot take the lock for replica ${replica} (${path})`, replica)
 }
 
+async function ensureLockDir(lockDir: string): Promise<void> {
+  try {
+    if ((await mkdir(lockDir, {recursive: true})) !== undefined) await chmod(lockDir, 0o1777)
+  } catch (error) {
+    throw new TreesyncError('BAD_INPUT', `cannot create lock directory ${lockDir}: ${describeFsError(error)}`, lockDir)
+  }
+}
+
 /** Where the lock for a replica (its real path) lives. */
-export function lockFilePath(replica: string, lockDir: string): string {
+export function lockFilePath(replica: string, lockDir: string = REPLICA_LOCK_DIR): string {
   return join(lockDir, `${createHash('sha256').update(replica).digest('hex').slice(0, 32)}.lock`)
 }
 

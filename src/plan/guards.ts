@@ -2,16 +2,16 @@ import {TreesyncError} from '../errors.js'
 import type {Plan} from './plan.js'
 
 /**
- * True when applying the plan would remove every entry of a non-empty replica and put
- * nothing in their place: the sign of an empty or unmounted source. (A plan that replaces
- * entries with other kinds, or moves them, has a source with content.)
+ * True when applying the plan would remove every entry of a non-empty replica: the sign
+ * of an empty or unmounted source. What the plan creates does not matter (an unmounted
+ * mount point often holds a stray file or two); a rename keeps its entry's data.
  */
 export function removesEverything(plan: Pick<Plan, 'operations' | 'replicaEntries'>): boolean {
   if (plan.replicaEntries === 0) return false
   let removals = 0
   for (const op of plan.operations) {
     if (op.op === 'delete' || op.op === 'rmdir') removals++
-    else if (op.op !== 'meta') return false
+    else if (op.op === 'rename') return false
   }
   return removals >= plan.replicaEntries
 }

@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
 import type {HashStore} from '../cache/hash-cache.js'
-import {describeFsError} from '../errors.js'
+import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
 import {createLimiter} from '../util/limiter.js'
 import {defaultConcurrency} from '../util/concurrency.js'
@@ -29,6 +29,8 @@ export interface HashOptions {
   cache?: HashStore
   /** Worker threads for large files (created by the caller, shared by both trees). */
   pool?: HashPool
+  /** Stops hashing early (watch's SIGTERM): then throws an INTERRUPTED error. */
+  signal?: AbortSignal
 }
 
 /**
@@ -47,6 +49,7 @@ export async function hashEntries(
   await Promise.all(
     todo.map((entry) =>
       limit(async () => {
+        if (options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
         const remembered = options.cache && hasIdentity(entry) ? options.cache.lookup(entry.path, entry) : undefined
         if (remembered !== undefined) {
           entry.md5 = remembered

@@ -24,6 +24,8 @@ export interface ScanOptions {
   /** A missing root gives an empty manifest instead of an error (the replica). */
   allowMissing?: boolean
   onProgress?: (progress: ScanProgress) => void
+  /** Stops the walk early (watch's SIGTERM): the scan then throws an INTERRUPTED error. */
+  signal?: AbortSignal
 }
 
 const NS_PER_MS = 1_000_000n
@@ -85,12 +87,14 @@ class TreeWalker {
   }
 
   private async visit(dir: string, dirent: Dirent<Buffer>): Promise<void> {
+    if (this.options.signal?.aborted) throw interrupted()
     const name = dirent.name.toString('utf8')
     const path = joinPath(dir, name)
     // Names that are not valid UTF-8 cannot round-trip through JS strings; copying them
     // under a mangled name would be wrong, so they are skipped loudly.
     if (!Buffer.from(name, 'utf8').equals(dirent.name)) {
       this.warn(path, 'skipped: file name is not valid UTF-8')
+      this.manifest.excluded.push(path)
       return
     }
     if (isTempName(name)) {
@@ -115,7 +119,9 @@ class TreeWalker {
 
     const type = statType(st)
     if (type === undefined) {
+      // Skipped entries are left alone like excluded ones: never deleted, their directory kept.
       this.warn(path, 'skipped: not a regular file, directory or symlink')
+      this.manifest.excluded.push(path)
       return
     }
     const entry: Entry = {
@@ -161,6 +167,10 @@ class TreeWalker {
       entry.unreadable = true
     }
   }
+}
+
+function interrupted(): TreesyncError {
+  return new TreesyncError('INTERRUPTED', 'interrupted')
 }
 
 function statType(st: BigIntStats): EntryType | undefined {

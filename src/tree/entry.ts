@@ -48,6 +48,6 @@ export interface Manifest {
   warnings: ScanWarning[]
   /** Leftover treesync temporaries found (never user entries); apply sweeps them. */
   temporaries: string[]
-  /** Entries left out by the exclude filter (topmost only): never copied, never deleted. */
+  /** Entries left out (excluded, or skipped as special files): never copied, never deleted. */
   excluded: string[]
 }

@@ -61,17 +61,21 @@ export function depthOf(path: string): number {
 /**
  * Why a string is not a valid relative path, or `undefined` when it is one. Plan files
  * are untrusted, so this is strict: no absolute paths, no empty, `.` or `..` segments,
- * no NUL and no backslash (which another platform would read as a separator).
+ * no NUL. A backslash is an ordinary character in POSIX names (`a\b` is one file), but
+ * a path that some tool reading `\` as a separator would see as escaping is refused too.
  */
 export function relativePathProblem(path: unknown): string | undefined {
   if (typeof path !== 'string') return 'is not a string'
   if (path === '') return 'is empty'
   if (path.includes('\0')) return 'contains a NUL byte'
-  if (path.includes('\\')) return 'contains a backslash'
   if (path.startsWith('/')) return 'is absolute'
   for (const segment of path.split('/')) {
     if (segment === '') return 'has an empty segment'
     if (segment === '.' || segment === '..') return `has a "${segment}" segment`
+  }
+  if (path.includes('\\')) {
+    if (path.startsWith('\\') || /^[A-Za-z]:/.test(path)) return 'is absolute when backslashes are read as separators'
+    if (path.split(/[\\/]/).some((s) => s === '..' || s === '.')) return 'has a "." or ".." segment when backslashes are read as separators'
   }
   return undefined
 }

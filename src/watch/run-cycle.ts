@@ -67,6 +67,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       compare: options.compare,
       cacheDir: options.cacheDir,
       concurrency: options.concurrency,
+      signal: options.signal,
       exclude: combineExcludes(excludePaths(internal), options.exclude),
     })
     for (const notice of notices) logger.warn(notice)
@@ -109,6 +110,10 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     )
     return done
   } catch (error) {
+    if (isTreesyncError(error) && error.code === 'INTERRUPTED') {
+      logger.info(`cycle ${cycle} interrupted before applying anything`)
+      return report('skipped')
+    }
     const message = isTreesyncError(error) ? error.message : describeFsError(error)
     logger.error(`cycle ${cycle} failed: ${message}; nothing was deleted`)
     return report('failed', {failed: 1})

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {lstat, mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {copyFile, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -133,4 +133,30 @@ test('leftover temporaries are not listed by the scan and are swept', async (t) 
   assert.deepEqual(manifest.temporaries, ['sub/.treesync-0123456789abcdef.tmp'])
   assert.equal(await sweepTemporaries(replica, manifest.temporaries), 1)
   assert.deepEqual(await readdir(join(replica, 'sub')), [])
+})
+
+test('a directory swapped for a symlink in the middle of apply is never written through', async (t) => {
+  const {source, replica, outside} = await setup(t)
+  await buildTree(source, [
+    {path: 'd/f1', type: 'file', content: 'one'},
+    {path: 'd/f2', type: 'file', content: 'two'},
+  ])
+  await buildTree(replica, [{path: 'd', type: 'dir'}])
+  await mkdir(outside)
+  const plan = await planFor(source, replica)
+  let swapped = false
+  const result = await applyPlan(plan, {
+    concurrency: 1,
+    copyFile: async (src, dest) => {
+      await copyFile(src, dest)
+      if (swapped) return
+      swapped = true
+      // An attacker (or an accident) replaces the directory while its first file is copied.
+      await rename(join(replica, 'd'), join(replica, 'd.real'))
+      await symlink(outside, join(replica, 'd'))
+    },
+  })
+  assert.equal(result.applied.length, 0)
+  assert.ok(result.failed.every((f) => /symlink/.test(f.error)), JSON.stringify(result.failed))
+  assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
 })

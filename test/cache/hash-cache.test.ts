@@ -57,6 +57,22 @@ describe('the hash cache', () => {
     assert.equal(next.hashing.hashedFiles, 0)
   })
 
+  test('a replica file edited between plan and apply fails its meta fix and cannot poison the cache', async (t) => {
+    const s = await scene(t)
+    await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 9000), new Date(FIXED_MTIME_MS + 9000))
+    await sleep(SETTLE_MS)
+    const prepared = await plan(s)
+    assert.deepEqual(prepared.plan.operations.map((op) => [op.op, op.path]), [['meta', 'a.txt']])
+    await writeFile(join(s.replica, 'a.txt'), 'BBBB') // same size, new content, before apply
+    const result = await applyPlan(prepared.plan)
+    assert.deepEqual(result.failed.map((f) => f.path), ['a.txt'])
+    await recordApplied(prepared.replicaCache!, s.replica, result.applied)
+    await prepared.replicaCache!.save()
+    await sleep(SETTLE_MS)
+    const next = await plan(s)
+    assert.deepEqual(next.plan.operations.map((op) => [op.op, op.path, op.reason]), [['update', 'a.txt', 'content']])
+  })
+
   test('new content with the same size and the mtime restored (touch -d) is still detected: ctime moved', async (t) => {
     const s = await scene(t)
     await plan(s)

@@ -49,6 +49,11 @@ describe('validatePlan accepts what treesync writes', () => {
     assert.ok((await readFile(file, 'utf8')).endsWith('}\n'))
   })
 
+  test('a plain backslash is an ordinary character in a POSIX name', () => {
+    const plan = validatePlan(mutated((p) => (p.operations[6].path = 'dir/a\\b.txt')), 'p.json')
+    assert.equal(plan.operations[6]!.path, 'dir/a\\b.txt')
+  })
+
   test('the summary is recomputed from the operations, never trusted', () => {
     const plan = validatePlan(mutated((p) => (p.summary = {create: 0, update: 0, delete: 99})), 'p.json')
     assert.equal(plan.summary.delete, 1)
@@ -69,7 +74,9 @@ describe('validatePlan rejects a hostile or foreign plan whole', () => {
     ['an empty path', (p) => (p.operations[6].path = ''), /is empty/],
     ['an empty segment', (p) => (p.operations[6].path = 'a//b'), /empty segment/],
     ['a NUL byte', (p) => (p.operations[6].path = 'a\u0000b'), /NUL/],
-    ['a backslash', (p) => (p.operations[6].path = '..\\..\\x'), /backslash/],
+    ['a backslash trick', (p) => (p.operations[6].path = '..\\..\\x'), /when backslashes are read as separators/],
+    ['a backslash-absolute path', (p) => (p.operations[6].path = '\\etc\\passwd'), /absolute when backslashes/],
+    ['a drive-letter path', (p) => (p.operations[6].path = 'C:\\x'), /absolute when backslashes/],
     ['a path that is not a string', (p) => (p.operations[6].path = 42), /not a string/],
     ['a rename from outside', (p) => (p.operations[5].from = '../x'), /operations\[5\]\.from/],
     ['a rename onto itself', (p) => (p.operations[5].from = 'new.txt'), /onto itself/],

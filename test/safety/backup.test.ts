@@ -56,3 +56,12 @@ test('a backup dir inside the replica is excluded from the sync', async (t) => {
   assert.match(plan.stdout, /^No changes\./m, 'the backups are neither deleted nor reported')
   assert.equal(await readFile(join(inside, 'doc.txt'), 'utf8'), 'old version')
 })
+
+test('a backup dir that is SOURCE or REPLICA, or contains one, is refused', async (t) => {
+  const s = await scene(t)
+  for (const dir of [s.replica, s.source, s.ws.dir]) {
+    const result = await s.ws.cli(['apply', s.source, s.replica, '--auto-approve', '--backup-dir', dir])
+    assert.equal(result.code, 1, dir)
+    assert.match(result.stderr, /^Error: --backup-dir .* must not be SOURCE or REPLICA, nor contain them\n$/)
+  }
+})

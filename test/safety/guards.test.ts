@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdir, rm} from 'node:fs/promises'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -62,5 +62,17 @@ test('the guards also hold for a saved plan applied later', async (t) => {
   const before = await s.trees()
   const refused = await s.ws.cli(['apply', file, '--max-delete', '1'])
   assert.equal(refused.code, 1)
+  assert.deepEqual(await s.trees(), before)
+})
+
+test('a stray file in an unmounted source does not disarm the delete-all guard', async (t) => {
+  const s = await scene(t, 2)
+  await rm(s.source, {recursive: true})
+  await mkdir(s.source)
+  await writeFile(join(s.source, 'NOT_MOUNTED'), 'marker left on the mount point')
+  const before = await s.trees()
+  const refused = await s.ws.cli(['apply', s.source, s.replica, '--auto-approve'])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /refusing to apply: the plan deletes all 3 entries/)
   assert.deepEqual(await s.trees(), before)
 })

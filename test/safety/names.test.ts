@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, readdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -54,4 +55,29 @@ test('10,000 entries in one directory', async (t) => {
   assert.equal(JSON.parse(applied.stdout).summary.create, 10_000)
   await assertMirror(source, replica)
   assert.match((await ws.cli(['plan', source, replica])).stdout, /^No changes\./m)
+})
+
+test('a backslash is an ordinary character in a name: planned, saved, applied', async (t) => {
+  const ws = await workspace(t)
+  const source = join(ws.dir, 'source')
+  const replica = join(ws.dir, 'replica')
+  await buildTree(source, [{path: 'win\\style.txt', type: 'file', content: 'backslash'}])
+  const planFile = join(ws.dir, 'p.json')
+  assert.equal((await ws.cli(['plan', source, replica, '--out', planFile])).code, 0)
+  const applied = await ws.cli(['apply', planFile])
+  assert.equal(applied.code, 0, applied.stderr)
+  await assertMirror(source, replica)
+})
+
+test('a FIFO in a replica directory keeps that directory; the rest of the sync succeeds', async (t) => {
+  const ws = await workspace(t)
+  const source = join(ws.dir, 'source')
+  const replica = join(ws.dir, 'replica')
+  await buildTree(source, [{path: 'keep.txt', type: 'file', content: 'k'}])
+  await buildTree(replica, [{path: 'x/old.txt', type: 'file', content: 'o'}])
+  execFileSync('mkfifo', [join(replica, 'x', 'pipe')])
+  const applied = await ws.cli(['apply', source, replica, '--auto-approve'])
+  assert.equal(applied.code, 0, applied.stderr)
+  assert.match(applied.stderr, /x\/pipe: replica: skipped: not a regular file/)
+  assert.deepEqual((await readdir(join(replica, 'x'))).sort(), ['pipe'])
 })

@@ -37,6 +37,13 @@ describe('plan --out, then apply PLANFILE', () => {
     assert.deepEqual(JSON.parse(json.stdout), JSON.parse(await readFile(s.planFile, 'utf8')))
   })
 
+  test('a plan file inside SOURCE is refused: writing it would make the plan stale at once', async (t) => {
+    const s = await savedPlanScene(t)
+    const result = await runCli(['plan', s.source, s.replica, '--out', join(s.source, 'p.json')])
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /^Error: --out .* is inside SOURCE/)
+  })
+
   test('a plan file written inside the replica is not part of the sync', async (t) => {
     const s = await savedPlanScene(t)
     const inside = join(s.replica, 'plan.json')
@@ -123,7 +130,8 @@ describe('hostile plan files', () => {
     }
     await writeFile(s.planFile, JSON.stringify(plan))
     const before = await snapshotTree(s.sentinel)
-    const applied = await runCli(['apply', s.planFile])
+    // --allow-delete-all: the point here is the symlink, not the delete-all guard.
+    const applied = await runCli(['apply', s.planFile, '--allow-delete-all'])
     assert.equal(applied.code, 1)
     assert.match(applied.stderr, /plan is stale: door/)
     assert.deepEqual(await snapshotTree(s.sentinel), before)

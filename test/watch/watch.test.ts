@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import {readdir, rename, rm, writeFile, mkdir} from 'node:fs/promises'
+import {mkdir, readdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
+import {lockFilePath} from '../../src/index.js'
 import {hasStackTrace, runCli} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree} from '../helpers/tree-builder.js'
@@ -46,6 +47,15 @@ describe('watch', () => {
     assert.match(lines.at(-1)!, / INFO watch stopped after \d+ cycles$/)
     assert.ok(!(await readdir(s.replica)).some((n) => n.startsWith('.treesync-')), 'no temporaries left')
     assert.ok(watch.output().includes('watch stopped'), 'the same events go to the console')
+  })
+
+  test('positional INTERVAL and LOGFILE after a repeatable flag are still positional', async (t) => {
+    const s = await scene(t)
+    const watch = startCli(t, ['watch', s.source, s.replica, '--exclude', '*.tmp', '0.2', s.log, '--cache-dir', s.cache])
+    await eventually(async () => (await cycles(s.log)) >= 2, 10_000, 'two cycles in the log file')
+    assert.ok((await logLines(s.log)).some((l) => /every 0\.2 s/.test(l)))
+    watch.child.kill('SIGTERM')
+    assert.equal(await watch.exited, 0)
   })
 
   test('SIGINT also finishes cleanly with exit 0 and a final line', async (t) => {
@@ -110,7 +120,7 @@ describe('watch', () => {
 })
 
 describe('the replica lock', () => {
-  test('a second process on the same replica exits 1 naming the holder pid', async (t) => {
+  test('a second process on the same replica exits 1 naming the holder pid, whatever its cache dir', async (t) => {
     const s = await scene(t)
     const watch = startCli(t, ['watch', s.source, s.replica, '0.2', s.log, '--cache-dir', s.cache])
     await eventually(async () => (await cycles(s.log)) >= 1, 10_000, 'a cycle')
@@ -120,7 +130,9 @@ describe('the replica lock', () => {
     assert.equal(apply.code, 1)
     assert.ok(apply.stderr.includes(`pid ${pid}`), apply.stderr)
     assert.ok(!hasStackTrace(apply.stderr))
-    const second = await runCli(['watch', s.source, s.replica, '0.2', '--cache-dir', s.cache])
+    const second = await runCli(['watch', s.source, s.replica, '0.2', '--cache-dir', join(s.root, 'another-cache')], {
+      env: {XDG_CACHE_HOME: join(s.root, 'xdg')},
+    })
     assert.equal(second.code, 1)
     assert.ok(second.stderr.includes(`pid ${pid}`), second.stderr)
 
@@ -136,7 +148,8 @@ describe('the replica lock', () => {
     await eventually(async () => (await cycles(s.log)) >= 1, 10_000, 'a cycle')
     watch.child.kill('SIGKILL')
     await watch.exited
-    assert.equal((await readdir(join(s.cache, 'locks'))).length, 1, 'the killed process left its lock behind')
+    const lock = lockFilePath(await realpath(s.replica))
+    assert.match(await readFile(lock, 'utf8'), new RegExp(`"pid":${watch.child.pid}`), 'the killed process left its lock behind')
 
     await writeFile(join(s.source, 'later.txt'), 'later')
     const apply = await runCli(['apply', s.source, s.replica, '--auto-approve', '--cache-dir', s.cache])
