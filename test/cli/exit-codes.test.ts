@@ -79,11 +79,12 @@ describe('exit codes', () => {
     assert.deepEqual(await snapshotTree(ws.dir), before)
   })
 
-  test('an unknown command exits 1', async (t) => {
+  test('an unknown command exits 1 with one line naming it', async (t) => {
     const ws = await workspace(t)
     const result = await ws.cli(['frobnicate', ws.dir, join(ws.dir, 'rep')])
     assert.equal(result.code, 1)
     assert.ok(!hasStackTrace(result.stderr), result.stderr)
+    assert.match(result.stderr, /^Error: unknown command "frobnicate" \(commands: apply, plan, show, watch; see treesync --help\)\n$/)
   })
 })
 
