@@ -3,7 +3,6 @@ import {join} from 'node:path'
 import type {HashStore} from '../cache/hash-cache.js'
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
-import {createLimiter} from '../util/limiter.js'
 import {defaultConcurrency} from '../util/concurrency.js'
 import {hashFile} from './hash-file.js'
 import type {HashPool} from './hash-pool.js'
@@ -44,35 +43,35 @@ export async function hashEntries(
   options: HashOptions = {},
 ): Promise<HashProgress> {
   const todo = manifest.entries.filter((e) => e.type === 'file' && !e.unreadable && e.md5 === undefined && select(e))
-  const limit = createLimiter(options.concurrency ?? defaultConcurrency())
   const progress: HashProgress = {root: manifest.root, hashed: 0, total: todo.length, bytes: 0, cached: 0}
-  await Promise.all(
-    todo.map((entry) =>
-      limit(async () => {
-        if (options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
-        const remembered = options.cache && hasIdentity(entry) ? options.cache.lookup(entry.path, entry) : undefined
-        if (remembered !== undefined) {
-          entry.md5 = remembered
-          progress.cached++
-          progress.hashed++
-          options.onProgress?.(progress)
-          return
-        }
-        try {
-          const abs = join(manifest.root, entry.path)
-          const {md5, size} = options.pool && entry.size >= WORKER_MIN_BYTES ? await options.pool.hash(abs) : await hashFile(abs)
-          entry.md5 = md5
-          entry.size = size
-          progress.bytes += size
-        } catch (error) {
-          entry.unreadable = true
-          manifest.warnings.push({path: entry.path, message: `cannot read file: ${describeFsError(error)}`, level: 'error'})
-        }
-        progress.hashed++
-        options.onProgress?.(progress)
-      }),
-    ),
-  )
+  const hashOne = async (entry: Entry): Promise<void> => {
+    if (options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
+    const remembered = options.cache && hasIdentity(entry) ? options.cache.lookup(entry.path, entry) : undefined
+    if (remembered !== undefined) {
+      entry.md5 = remembered
+      progress.cached++
+    } else {
+      try {
+        const abs = join(manifest.root, entry.path)
+        const {md5, size} = options.pool && entry.size >= WORKER_MIN_BYTES ? await options.pool.hash(abs) : await hashFile(abs)
+        entry.md5 = md5
+        entry.size = size
+        progress.bytes += size
+      } catch (error) {
+        entry.unreadable = true
+        manifest.warnings.push({path: entry.path, message: `cannot read file: ${describeFsError(error)}`, level: 'error'})
+      }
+    }
+    progress.hashed++
+    options.onProgress?.(progress)
+  }
+  // A fixed set of workers pulls files by index: no promise per file up front, so memory
+  // does not grow with the number of files.
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) await hashOne(todo[next++]!)
+  }
+  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? defaultConcurrency())}, worker))
   return progress
 }
 

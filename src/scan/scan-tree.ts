@@ -29,6 +29,8 @@ export interface ScanOptions {
 }
 
 const NS_PER_MS = 1_000_000n
+/** Directories listed at once; each lists and stats its entries through the limiter. */
+const DIRECTORY_WORKERS = 4
 
 /**
  * Walks a tree into a manifest without following symlinks. Per-entry problems (unreadable
@@ -54,7 +56,7 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
     // An unreadable root must stop everything: an empty listing would read as "delete all".
     throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
   })
-  await walker.walk('', rootNames)
+  await walker.walkAll(rootNames)
   manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
   manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
   manifest.temporaries.sort(comparePaths)
@@ -77,16 +79,55 @@ class TreeWalker {
     return this.limit(() => readdir(join(this.root, dir), {encoding: 'buffer', withFileTypes: true}))
   }
 
-  async walk(dir: string, dirents: Dirent<Buffer>[]): Promise<void> {
-    await Promise.all(dirents.map((dirent) => this.visit(dir, dirent)))
+  /**
+   * Walks the tree from a work queue of directories, a few at a time, instead of recursing
+   * into every directory at once: pending work (and memory) stays bounded by the width of
+   * a few directories, not by the size of the tree.
+   */
+  async walkAll(rootDirents: Dirent<Buffer>[]): Promise<void> {
+    const queue: Array<{dir: Entry | undefined; dirents?: Dirent<Buffer>[]}> = [{dir: undefined, dirents: rootDirents}]
+    const worker = async (): Promise<void> => {
+      for (let job = queue.pop(); job; job = queue.pop()) {
+        for (const dir of await this.walkDir(job.dir, job.dirents)) queue.push({dir})
+      }
+    }
+    // Workers stop when the queue is momentarily empty, so restart them while work remains.
+    while (queue.length > 0) await Promise.all(Array.from({length: DIRECTORY_WORKERS}, worker))
+  }
+
+  /**
+   * Lists one directory (the root's listing is given) and records its entries; returns its
+   * subdirectories. An unreadable directory is kept, marked `unreadable`.
+   */
+  private async walkDir(dirEntry: Entry | undefined, given?: Dirent<Buffer>[]): Promise<Entry[]> {
+    const dir = dirEntry?.path ?? ''
+    let dirents = given
+    if (!dirents) {
+      try {
+        dirents = await this.list(dir)
+      } catch (error) {
+        this.warn(dir, `cannot read directory: ${describeFsError(error)}`, 'error')
+        if (dirEntry) dirEntry.unreadable = true
+        return []
+      }
+    }
+    const subdirs: Entry[] = []
+    await Promise.all(
+      dirents.map(async (dirent) => {
+        const entry = await this.visit(dir, dirent)
+        if (entry?.type === 'dir') subdirs.push(entry)
+      }),
+    )
     this.options.onProgress?.({root: this.root, entries: this.manifest.entries.length})
+    return subdirs
   }
 
   private warn(path: string, message: string, level?: 'error'): void {
     this.manifest.warnings.push({path, message, ...(level ? {level} : {})} satisfies ScanWarning)
   }
 
-  private async visit(dir: string, dirent: Dirent<Buffer>): Promise<void> {
+  /** Records one directory entry; returns it (directories are listed later by the queue). */
+  private async visit(dir: string, dirent: Dirent<Buffer>): Promise<Entry | undefined> {
     if (this.options.signal?.aborted) throw interrupted()
     const name = dirent.name.toString('utf8')
     const path = joinPath(dir, name)
@@ -135,20 +176,8 @@ class TreeWalker {
       mtimeNs: st.mtimeNs,
     }
     this.manifest.entries.push(entry)
-
-    if (type === 'symlink') {
-      await this.readTarget(entry)
-    } else if (type === 'dir') {
-      let children: Dirent<Buffer>[]
-      try {
-        children = await this.list(path)
-      } catch (error) {
-        this.warn(path, `cannot read directory: ${describeFsError(error)}`, 'error')
-        entry.unreadable = true
-        return
-      }
-      await this.walk(path, children)
-    }
+    if (type === 'symlink') await this.readTarget(entry)
+    return entry
   }
 
   private async readTarget(entry: Entry): Promise<void> {
