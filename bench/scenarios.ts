@@ -1,0 +1,188 @@
+import {mkdir, rename, rm} from 'node:fs/promises'
+import {basename, join} from 'node:path'
+
+import {dirPaths, fileAt, type FileSpec, type TreeName, type TreeSpec} from './layout.js'
+import {runQuiet, type Command} from './measure.js'
+import {ChangeRounds} from './mutate.js'
+import type {Scenario, Tool} from './session.js'
+import {treePaths} from './trees.js'
+import {verifyFiles} from './verify.js'
+
+/** What the scenarios need to know about this bench run. */
+export interface BenchContext {
+  dataDir: string
+  /** treesync's `bin/run.js`. */
+  bin: string
+  specs: Record<TreeName, TreeSpec>
+}
+
+const SAMPLE_FILES = 50
+
+/** The scenarios of issue 5, in the order they run: the huge tree, the longest and most memory-hungry, last. */
+export function defineScenarios(ctx: BenchContext): Scenario[] {
+  const small = treePaths(ctx.dataDir, 'small')
+  const large = treePaths(ctx.dataDir, 'large')
+  const huge = treePaths(ctx.dataDir, 'huge')
+  const warm = (tree: TreeName): string => join(ctx.dataDir, 'cache', tree)
+  const cold = join(ctx.dataDir, 'cache', 'cold')
+  const smallTs = small.replicas['replica-ts']
+  const smallRef = small.replicas['replica-ref']
+  const rounds = new ChangeRounds(ctx.specs.small, small)
+  const smallTrash = join(small.root, 'trash')
+  const changed = (replica: string, label: string) => async (round: number, completed: boolean) => {
+    if (completed) await verifyFiles(replica, rounds.changedFiles(round), label)
+  }
+
+  return [
+    {
+      id: 'small-plan-warm',
+      title: 'small no-change plan, cache warm',
+      tree: 'small',
+      target: {text: '≤ 1.0 × rsync', maxRatio: 1},
+      treesync: tool('treesync plan', plan(ctx, small.source, smallTs, warm('small'))),
+      references: [tool('rsync -an --delete', rsync('-an --delete', small.source, smallRef), '0.47 s')],
+    },
+    {
+      id: 'small-apply-1pct',
+      title: 'small apply after 1% changed, cache warm',
+      tree: 'small',
+      target: {text: '≤ 1.0 × rsync', maxRatio: 1},
+      treesync: tool('treesync apply', apply(ctx, small.source, smallTs, warm('small')), undefined, {after: changed(smallTs, 'treesync apply')}),
+      references: [tool('rsync -a --delete', rsync('-a --delete', small.source, smallRef), '0.55 s', {after: changed(smallRef, 'rsync')})],
+      beforeRound: (round) => rounds.change(round),
+      afterRound: (round) => rounds.restore(round),
+    },
+    {
+      id: 'small-apply-initial',
+      title: 'small initial apply into an empty replica',
+      tree: 'small',
+      initial: true,
+      target: {text: '≤ 1.0 × rsync', maxRatio: 1},
+      treesync: intoScratch('treesync apply', ctx.specs.small, join(small.root, 'scratch-ts'), (dst) => apply(ctx, small.source, dst, warm('small')), undefined, smallTrash),
+      references: [intoScratch('rsync -a --delete', ctx.specs.small, join(small.root, 'scratch-ref'), (dst) => rsync('-a --delete', small.source, dst), '~20 s', smallTrash)],
+      finish: () => removeTree(smallTrash),
+    },
+    {
+      id: 'small-plan-cold',
+      title: 'small no-change plan, cache cold',
+      tree: 'small',
+      target: {text: '≤ 0.7 × rsync', maxRatio: 0.7},
+      treesync: tool('treesync plan', plan(ctx, small.source, smallTs, cold), undefined, freshDir(cold)),
+      references: [tool('rsync -an --delete --checksum --checksum-choice=md5', rsync('-an --delete --checksum --checksum-choice=md5', small.source, smallRef), '3.2 s')],
+    },
+    {
+      id: 'large-apply-initial',
+      title: 'large initial apply',
+      tree: 'large',
+      initial: true,
+      target: {text: '≤ 1.2 × cp', maxRatio: 1.2},
+      treesync: intoScratch('treesync apply', ctx.specs.large, join(large.root, 'scratch-ts'), (dst) => apply(ctx, large.source, dst, warm('large'))),
+      references: [
+        intoScratch('cp -a', ctx.specs.large, join(large.root, 'scratch-cp'), (dst) => ({argv: ['cp', '-a', large.source, dst]}), '1.3 s'),
+        intoScratch('rsync -a --delete', ctx.specs.large, join(large.root, 'scratch-rsync'), (dst) => rsync('-a --delete', large.source, dst), '6.8 s'),
+      ],
+    },
+    {
+      id: 'large-plan-cold',
+      title: 'large no-change plan, cache cold',
+      tree: 'large',
+      target: {text: '≤ 0.6 × rsync', maxRatio: 0.6},
+      treesync: tool('treesync plan', plan(ctx, large.source, large.replicas.replica, cold), undefined, freshDir(cold)),
+      references: [tool('rsync -an --delete --checksum --checksum-choice=md5', rsync('-an --delete --checksum --checksum-choice=md5', large.source, large.replicas.replica), '10.6 s')],
+    },
+    {
+      id: 'small-plan-rss',
+      title: 'small no-change plan, peak RSS',
+      tree: 'small',
+      target: {text: 'RSS ≤ 120 MiB', maxRssMiB: 120},
+      treesync: tool('treesync plan', plan(ctx, small.source, smallTs, warm('small'))),
+      references: [tool('rsync -an --delete', rsync('-an --delete', small.source, smallRef), '7 MiB')],
+    },
+    {
+      id: 'huge-plan-warm',
+      title: 'huge no-change plan, cache warm',
+      tree: 'huge',
+      target: {text: '≤ 1.0 × rsync, RSS ≤ 400 MiB', maxRatio: 1, maxRssMiB: 400},
+      treesync: tool('treesync plan', plan(ctx, huge.source, huge.replicas.replica, warm('huge'))),
+      references: [tool('rsync -an --delete', rsync('-an --delete', huge.source, huge.replicas.replica), '5.6 s')],
+    },
+  ]
+}
+
+/** `--detailed-exitcode`: a no-change scenario whose plan has changes is a broken setup, not a result. */
+function plan(ctx: BenchContext, source: string, replica: string, cacheDir: string): Command {
+  return {argv: [process.execPath, ctx.bin, 'plan', source, replica, '--cache-dir', cacheDir, '--detailed-exitcode']}
+}
+
+function apply(ctx: BenchContext, source: string, replica: string, cacheDir: string): Command {
+  return {argv: [process.execPath, ctx.bin, 'apply', source, replica, '--cache-dir', cacheDir, '--auto-approve']}
+}
+
+function rsync(flags: string, source: string, replica: string): Command {
+  return {argv: ['rsync', ...flags.split(' '), `${source}/`, `${replica}/`]}
+}
+
+interface Hooks {
+  before?: () => Promise<void>
+  after?: (round: number, completed: boolean) => Promise<void>
+}
+
+function tool(label: string, command: Command, anchor?: string, hooks: Hooks = {}): Tool {
+  return {
+    label,
+    anchor,
+    prepare: async () => {
+      await hooks.before?.()
+      return command
+    },
+    after: hooks.after,
+  }
+}
+
+/** A cache directory that is empty for every run and removed after it. */
+function freshDir(dir: string): Hooks {
+  return {
+    before: async () => {
+      await rm(dir, {recursive: true, force: true})
+      await mkdir(dir, {recursive: true})
+    },
+    after: () => rm(dir, {recursive: true, force: true}),
+  }
+}
+
+/**
+ * A tool copying a whole tree into `dst`, which is absent before each run (and the disk
+ * synced, so no run pays for the previous one's writeback) and checked after it. Then it
+ * is deleted, or with `trash` moved aside for `removeTree` after the last round: on ext4,
+ * creating files just after deleting 100,000 makes every new inode's allocation scan the
+ * recently deleted ones (`recently_deleted`, minutes long), which would slow each run
+ * after the first several-fold, and unevenly.
+ */
+function intoScratch(label: string, spec: TreeSpec, dst: string, command: (dst: string) => Command, anchor?: string, trash?: string): Tool {
+  return tool(label, command(dst), anchor, {
+    before: async () => {
+      await removeTree(dst)
+    },
+    after: async (round, completed) => {
+      if (completed) await verifyFiles(dst, sampleFiles(spec), label)
+      if (!trash) return removeTree(dst)
+      await mkdir(trash, {recursive: true})
+      await rename(dst, join(trash, `${basename(dst)}-${round}`)).catch(() => removeTree(dst))
+    },
+  })
+}
+
+/** Deletes a tree (`rm -rf` is much faster than Node's recursive rm) and flushes the disk. */
+async function removeTree(dir: string): Promise<void> {
+  await runQuiet(['rm', '-rf', dir])
+  await runQuiet(['sync'])
+}
+
+/** Files spread evenly over the tree, to check that a copy happened. */
+function sampleFiles(spec: TreeSpec): FileSpec[] {
+  const dirs = dirPaths(spec)
+  const step = Math.max(1, Math.floor(spec.files / SAMPLE_FILES))
+  const files: FileSpec[] = []
+  for (let index = 0; index < spec.files; index += step) files.push(fileAt(spec, dirs, index))
+  return files
+}
