@@ -10,6 +10,7 @@ import {dirname, join} from 'node:path'
 import type {TreeName} from './layout.js'
 import {buildStamp, describeMachine, loadAverage} from './machine.js'
 import {BenchError, runQuiet} from './measure.js'
+import {lockDataDir} from './lock.js'
 import {ChangeRounds} from './mutate.js'
 import {parseOptions, USAGE, type BenchOptions} from './options.js'
 import {renderReport} from './report.js'
@@ -32,6 +33,16 @@ async function main(argv: string[]): Promise<void> {
   const selected = selectScenarios(scenarios, options.only)
   checkRequirements(options.bin)
   await mkdir(options.dataDir, {recursive: true})
+  const unlock = await lockDataDir(options.dataDir)
+  try {
+    await benchmark(options, selected)
+  } finally {
+    await unlock()
+  }
+}
+
+/** Prepares the trees, runs the scenarios and writes the report (also after a failed run). */
+async function benchmark(options: BenchOptions, selected: Scenario[]): Promise<void> {
   const machine = describeMachine(options.dataDir, options.bin)
   const stamp = buildStamp(options.bin)
 

@@ -1,5 +1,5 @@
 import {existsSync, mkdirSync, utimesSync} from 'node:fs'
-import {readFile, rm, statfs, writeFile} from 'node:fs/promises'
+import {readFile, statfs, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ContentWriter} from './content.js'
@@ -49,7 +49,7 @@ export async function ensureTree(dataDir: string, spec: TreeSpec, skipGenerate: 
   if (skipGenerate) {
     throw new BenchError(`${spec.name} tree ${found === undefined ? 'is missing' : 'has other parameters'} in ${paths.root} and --skip-generate was given`)
   }
-  await rm(paths.root, {recursive: true, force: true})
+  await runQuiet(['rm', '-rf', paths.root])
   mkdirSync(paths.root, {recursive: true})
   await checkFreeSpace(dataDir, spec)
   const started = process.hrtime.bigint()
