@@ -39,6 +39,7 @@ export {
   type FailedOperation,
   type SkippedOperation,
 } from './apply/apply-plan.js'
+export {applyRecorded, type RecordedApplyOptions} from './apply/apply-recorded.js'
 export {findTemporariesIn, sweepTemporaries} from './apply/sweep-temporaries.js'
 export {verifyPlan, type Staleness} from './apply/verify-plan.js'
 export {readPlanFile, writePlanFile} from './planfile/plan-file.js'

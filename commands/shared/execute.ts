@@ -1,11 +1,8 @@
 import {
-  applyPlan,
+  applyRecorded,
   hasReadErrors,
-  logApplyEvents,
-  recordApplied,
   planLine,
   renderApplyResult,
-  sweepTemporaries,
   type HashCache,
   type Operation,
   type Plan,
@@ -34,18 +31,14 @@ export async function executePlan(
   quiet: boolean,
   replicaCache?: HashCache,
 ): Promise<{json: ApplyJson; ok: boolean}> {
-  // Temporaries are treesync's own leftovers, never user entries: removing them needs no plan.
-  await sweepTemporaries(session.roots.replica, temporaries)
   if (plan.operations.length > 0) session.logger.info(`apply ${plan.source} -> ${plan.replica}: ${planLine(plan.summary)}`)
-  const result = await applyPlan(plan, {
+  const result = await applyRecorded(plan, {
+    logger: session.logger,
+    temporaries,
+    replicaCache,
     concurrency: session.concurrency,
-    onEvent: logApplyEvents(session.logger),
     backupDir: session.backupDir,
   })
-  if (replicaCache && result.applied.length > 0) {
-    await recordApplied(replicaCache, plan.replica, result.applied)
-    await replicaCache.save().catch(() => session.logger.warn(`cannot write hash cache ${replicaCache.file}`))
-  }
   if (plan.operations.length > 0) {
     const outcome = `${result.applied.length} applied, ${result.failed.length} failed, ${result.skipped.length} skipped`
     session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)

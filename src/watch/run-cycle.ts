@@ -1,8 +1,5 @@
-import {applyPlan} from '../apply/apply-plan.js'
-import {recordApplied} from '../cache/record-applied.js'
-import {sweepTemporaries} from '../apply/sweep-temporaries.js'
+import {applyRecorded} from '../apply/apply-recorded.js'
 import {describeFsError, isTreesyncError} from '../errors.js'
-import {logApplyEvents} from '../log/apply-log.js'
 import type {Logger} from '../log/logger.js'
 import {combineExcludes} from '../filter/exclude-filter.js'
 import {guardViolations, type DeleteGuards} from '../plan/guards.js'
@@ -78,17 +75,14 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       logger.warn(`cycle ${cycle} skipped: ${violation}`)
       return report('skipped')
     }
-    await sweepTemporaries(roots.replica, replica.temporaries)
-    const result = await applyPlan(plan, {
+    const result = await applyRecorded(plan, {
+      logger,
+      temporaries: replica.temporaries,
+      replicaCache,
       concurrency: options.concurrency,
-      onEvent: logApplyEvents(logger),
       signal: options.signal,
       backupDir: options.backupDir,
     })
-    if (replicaCache && result.applied.length > 0) {
-      await recordApplied(replicaCache, roots.replica, result.applied)
-      await replicaCache.save().catch(() => logger.warn(`cannot write hash cache ${replicaCache.file}`))
-    }
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
     const done = report(failed > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {

@@ -1,0 +1,36 @@
+import {recordApplied} from '../cache/record-applied.js'
+import type {HashCache} from '../cache/hash-cache.js'
+import {logApplyEvents} from '../log/apply-log.js'
+import type {Logger} from '../log/logger.js'
+import type {Plan} from '../plan/plan.js'
+import {applyPlan, type ApplyOptions, type ApplyResult} from './apply-plan.js'
+import {sweepTemporaries} from './sweep-temporaries.js'
+
+export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' | 'backupDir' | 'signal'> {
+  logger: Logger
+  /** Leftover temporaries to sweep first (treesync's own, never user entries). */
+  temporaries: readonly string[]
+  /** The replica's hash cache, brought up to date with what apply wrote. */
+  replicaCache?: HashCache
+}
+
+/**
+ * What `apply` and every watch cycle do with a plan that may run: sweep leftover
+ * temporaries, apply with one log line per operation, and record the files written in the
+ * replica's hash cache so the next plan hashes nothing.
+ */
+export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): Promise<ApplyResult> {
+  await sweepTemporaries(plan.replica, options.temporaries)
+  const result = await applyPlan(plan, {
+    concurrency: options.concurrency,
+    backupDir: options.backupDir,
+    signal: options.signal,
+    onEvent: logApplyEvents(options.logger),
+  })
+  const cache = options.replicaCache
+  if (cache && result.applied.length > 0) {
+    await recordApplied(cache, plan.replica, result.applied)
+    await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.file}`))
+  }
+  return result
+}
