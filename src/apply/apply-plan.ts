@@ -38,7 +38,7 @@ export interface ApplyResult {
 /** Progress of an apply, one event per operation outcome. */
 export type ApplyEvent =
   | {type: 'applied'; op: Operation}
-  | {type: 'failed'; op: Operation; path: string; error: string}
+  | {type: 'failed'; failure: FailedOperation}
   | {type: 'skipped'; op: Operation; reason: string}
 
 export interface ApplyOptions {
@@ -89,16 +89,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
       blocked.record(op)
       const path = isTreesyncError(error) && error.path ? error.path : op.path
       const message = isTreesyncError(error) ? error.message : describeFsError(error)
-      result.failed.push({op: op.op, path, error: message})
-      options.onEvent?.({type: 'failed', op, path, error: message})
+      const failure = {op: op.op, path, error: message}
+      result.failed.push(failure)
+      options.onEvent?.({type: 'failed', failure})
     }
   }, options.signal)
   for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: 'interrupted'})
 
   for (const failure of await dirTimes.finish()) {
-    result.failed.push({op: 'meta', ...failure})
-    const op = plan.operations.find((o) => o.path === failure.path) ?? {op: 'meta', path: failure.path, type: 'dir', reason: 'mtime', mode: 0, mtimeMs: 0, replica: {type: 'dir'}}
-    options.onEvent?.({type: 'failed', op, path: failure.path, error: failure.error})
+    const failed: FailedOperation = {op: 'meta', ...failure}
+    result.failed.push(failed)
+    options.onEvent?.({type: 'failed', failure: failed})
   }
   result.summary = summarize(result.applied)
   result.durationMs = now() - started

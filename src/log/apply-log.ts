@@ -6,7 +6,7 @@ import {appliedMessage, failedMessage, skippedMessage} from './messages.js'
 export function logApplyEvents(logger: Logger): (event: ApplyEvent) => void {
   return (event) => {
     if (event.type === 'applied') logger.info(appliedMessage(event.op))
-    else if (event.type === 'failed') logger.error(failedMessage({op: event.op.op, path: event.path, error: event.error}))
+    else if (event.type === 'failed') logger.error(failedMessage(event.failure))
     else logger.warn(skippedMessage({op: event.op.op, path: event.op.path, reason: event.reason}))
   }
 }
