@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {describe, test, type TestContext} from 'node:test'
+import {after, before, describe, test, type TestContext} from 'node:test'
 
 import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {lines, LOG_LINE, logMessage, NOBODY, operationLines, parseJson, workspace, type ApplyJson, type PlanJson} from './support.js'
+import {letOthersReachTheCli, lines, LOG_LINE, logMessage, NOBODY, operationLines, parseJson, workspace, type ApplyJson, type PlanJson} from './support.js'
 
 // The tests run as root, who may read and write anything; the CLI runs as nobody instead.
 const AS_NOBODY = {uid: NOBODY, gid: NOBODY}
@@ -23,6 +23,12 @@ async function trees(t: TestContext, source: EntrySpec[], replica: EntrySpec[]) 
 const under = (dir: string) => (e: {path: string}) => e.path === dir || e.path.startsWith(dir + '/')
 
 describe('permission errors, running as an unprivileged user', () => {
+  let restoreModes: (() => Promise<void>) | undefined
+  before(async () => {
+    restoreModes = await letOthersReachTheCli()
+  })
+  after(() => restoreModes?.())
+
   const unreadableDir = (t: TestContext) =>
     trees(
       t,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {chmod, chown, lstat, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import type {TestContext} from 'node:test'
 
 import {BIN, runCli, type CliOptions, type CliResult} from '../helpers/cli.js'
@@ -202,4 +202,23 @@ export async function differingTrees(t: TestContext): Promise<{ws: Workspace; sr
     {path: 'extra.txt', type: 'file', content: 'would be deleted'},
   ])
   return {ws, src, rep}
+}
+
+/**
+ * Lets an unprivileged user reach the built CLI: a checkout under a 0700 directory (as
+ * `mktemp -d` makes) cannot be traversed by others. Adds o+x to each such ancestor of the
+ * repository for the duration of the tests, and restores the modes afterwards.
+ */
+export async function letOthersReachTheCli(): Promise<() => Promise<void>> {
+  const restore: Array<[string, number]> = []
+  for (let dir = dirname(BIN); dir !== dirname(dir); dir = dirname(dir)) {
+    const {mode} = await lstat(dir)
+    if ((mode & 0o001) === 0) {
+      restore.push([dir, mode & 0o7777])
+      await chmod(dir, (mode & 0o7777) | 0o001)
+    }
+  }
+  return async () => {
+    for (const [dir, mode] of restore) await chmod(dir, mode)
+  }
 }
