@@ -89,7 +89,7 @@ export default class WatchCommand extends TreesyncCommand {
               compare: session.compare,
               concurrency: session.concurrency,
               guards: session.guards,
-              exclude: session.exclude,
+              excludePatterns: session.excludePatterns,
               backupDir: session.backupDir,
               cacheDir: session.hashCacheDir,
               ownFiles: session.ownFiles,

@@ -7,11 +7,12 @@ export {isWithin, resolveMaybeMissing, resolveRoots, type Roots} from './roots.j
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
 export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'
 export {isTempName} from './tree/temp-name.js'
-export {scanTree, type ExcludeFn, type ScanOptions, type ScanProgress} from './scan/scan-tree.js'
-export {hashEntries, type HashOptions, type HashProgress} from './scan/hash-entries.js'
-export {hashFile} from './scan/hash-file.js'
+export {scanTree, type ScanOptions} from './scan/scan-tree.js'
+export {listDirectory, type DirectoryListing, type ExcludeFn} from './scan/list-directory.js'
+export {scanTrees, type HashProgress, type ScannedTrees, type ScanProgress, type ScanTreesOptions, type TreeScanProgress} from './scan/scan-trees.js'
+export {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type PairHash} from './scan/hash-sync.js'
 export {excludePaths, internalRelativePaths} from './scan/internal-paths.js'
-export {combineExcludes, createExcludeFilter, readExcludeFile} from './filter/exclude-filter.js'
+export {combineExcludes, compileExcludes, createExcludeFilter, readExcludeFile, type ExcludeRules} from './filter/exclude-filter.js'
 export type * from './plan/operation.js'
 export {
   PLAN_FORMAT,
@@ -29,7 +30,7 @@ export {assertGuards, emptySourceMessage, guardViolations, removalCount, removes
 export {acquireReplicaLock, lockFilePath, REPLICA_LOCK_DIR, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, type HashingStats, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
-export {HashCache, isRacy, type FileIdentity, type HashRecord, type HashStore} from './cache/hash-cache.js'
+export {HashCache, isRacy, type FileIdentity, type HashRecord} from './cache/hash-cache.js'
 export {recordApplied} from './cache/record-applied.js'
 export {
   applyPlan,

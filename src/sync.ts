@@ -1,42 +1,38 @@
 import {HashCache} from './cache/hash-cache.js'
-import {wallClockNs} from './cache/wall-clock.js'
 import {describeFsError} from './errors.js'
-import {hashEntries, WORKER_MIN_BYTES, type HashProgress} from './scan/hash-entries.js'
-import {HashPool} from './scan/hash-pool.js'
-import {scanTree, type ExcludeFn, type ScanProgress} from './scan/scan-tree.js'
-import {replicaFilesToHash} from './plan/hash-needs.js'
+import type {ExcludeRules} from './filter/exclude-filter.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import type {Roots} from './roots.js'
-import type {Entry, Manifest} from './tree/entry.js'
+import {scanTrees, type TreeScanProgress} from './scan/scan-trees.js'
+import type {HashCounts} from './scan/pair-scan.js'
+import type {Manifest} from './tree/entry.js'
 
 /** Progress while preparing a plan, tagged with the tree it is about. */
-export type PrepareProgress =
-  | ({phase: 'scan'; side: 'source' | 'replica'} & ScanProgress)
-  | ({phase: 'hash'; side: 'source' | 'replica'} & HashProgress)
+export type PrepareProgress = TreeScanProgress
 
 export interface PrepareOptions {
   compare: CompareMode
   /** Where the hash caches live; undefined disables them (`--no-cache`). */
   cacheDir?: string
-  exclude?: ExcludeFn
+  exclude?: ExcludeRules
+  /** Most scanner threads (default: one per core). */
   concurrency?: number
   onProgress?: (progress: PrepareProgress) => void
   /** Aborting stops scanning and hashing early with an INTERRUPTED error. */
   signal?: AbortSignal
   now?: () => Date
+  /** Entries scanned on the calling thread before scanner threads start (tests lower it). */
+  inlineEntries?: number
 }
 
 /** How much hashing a plan took: files read, bytes read, and hashes found in the cache. */
-export interface HashingStats {
-  hashedFiles: number
-  hashedBytes: number
-  cachedFiles: number
-}
+export type HashingStats = HashCounts
 
 /** A plan together with the manifests it was computed from. */
 export interface PreparedPlan {
   plan: Plan
+  /** The manifests, without the entries already equal on both sides (see `Manifest.matched`). */
   source: Manifest
   replica: Manifest
   hashing: HashingStats
@@ -52,59 +48,27 @@ export interface PreparedPlan {
  * hash can change a decision.
  */
 export async function preparePlan(roots: Roots, options: PrepareOptions): Promise<PreparedPlan> {
-  const scanStartNs = wallClockNs()
-  const [sourceCache, replicaCache] = options.cacheDir
-    ? await Promise.all([HashCache.load(options.cacheDir, roots.source), HashCache.load(options.cacheDir, roots.replica)])
-    : [undefined, undefined]
-  const notices = [sourceCache?.problem, replicaCache?.problem].filter((p): p is string => p !== undefined)
-  const scanOptions = (side: 'source' | 'replica') => ({
+  const caches =
+    options.cacheDir !== undefined && options.compare === 'md5'
+      ? {source: await HashCache.load(options.cacheDir, roots.source), replica: await HashCache.load(options.cacheDir, roots.replica)}
+      : undefined
+  const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
+  const scanned = await scanTrees(roots, {
+    compare: options.compare,
     exclude: options.exclude,
+    caches,
     concurrency: options.concurrency,
-    allowMissing: side === 'replica',
+    inlineEntries: options.inlineEntries,
+    onProgress: options.onProgress,
     signal: options.signal,
-    onProgress: (p: ScanProgress) => options.onProgress?.({phase: 'scan', side, ...p}),
   })
-  const [source, replica] = await Promise.all([
-    scanTree(roots.source, scanOptions('source')),
-    scanTree(roots.replica, scanOptions('replica')),
-  ])
-  const hashing: HashingStats = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
-  if (options.compare === 'md5') {
-    // Worker threads pay off only when there is a large file to hash; small files stay here.
-    const needed = replicaFilesToHash(source, replica)
-    const big = (m: Manifest, pick: (e: Entry) => boolean) => m.entries.some((e) => e.type === 'file' && e.size >= WORKER_MIN_BYTES && pick(e))
-    const pool = big(source, () => true) || big(replica, needed) ? new HashPool() : undefined
-    const hashOptions = (side: 'source' | 'replica', cache: HashCache | undefined) => ({
-      concurrency: options.concurrency,
-      cache,
-      pool,
-      signal: options.signal,
-      onProgress: (p: HashProgress) => options.onProgress?.({phase: 'hash', side, ...p}),
-    })
-    const done = await Promise.all([
-      hashEntries(source, () => true, hashOptions('source', sourceCache)),
-      hashEntries(replica, needed, hashOptions('replica', replicaCache)),
-    ]).finally(() => pool?.close())
-    for (const p of done) {
-      hashing.hashedFiles += p.hashed - p.cached
-      hashing.hashedBytes += p.bytes
-      hashing.cachedFiles += p.cached
+  for (const problem of scanned.cacheProblems) notices.push(`ignoring part of a hash cache: ${problem}`)
+  if (caches) {
+    for (const cache of [caches.source, caches.replica]) {
+      await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
     }
-    await saveCaches([
-      [sourceCache, source],
-      [replicaCache, replica],
-    ], scanStartNs, notices)
   }
   const createdAt = (options.now?.() ?? new Date()).toISOString()
-  const plan = planSync(source, replica, {compare: options.compare, createdAt})
-  return {plan, source, replica, hashing, replicaCache: options.compare === 'md5' ? replicaCache : undefined, notices}
-}
-
-/** Saves each tree's cache with what this scan hashed; a cache that cannot be written only costs time. */
-async function saveCaches(pairs: Array<[HashCache | undefined, Manifest]>, scanStartNs: bigint, notices: string[]): Promise<void> {
-  for (const [cache, manifest] of pairs) {
-    if (!cache) continue
-    cache.rememberEntries(manifest.entries, scanStartNs)
-    await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
-  }
+  const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
+  return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, replicaCache: caches?.replica, notices}
 }

@@ -4,10 +4,8 @@ import {
   acquireReplicaLock,
   cacheDirectory,
   colourWanted,
-  combineExcludes,
   createExcludeFilter,
   createStyle,
-  excludePaths,
   formatBytes,
   internalRelativePaths,
   Logger,
@@ -21,7 +19,6 @@ import {
   streamSink,
   type CompareMode,
   type DeleteGuards,
-  type ExcludeFn,
   type FileSink,
   type LogSink,
   type PreparedPlan,
@@ -61,8 +58,8 @@ export interface Session {
   cacheDir: string
   /** Where hash caches are kept, or undefined with --no-cache. */
   hashCacheDir: string | undefined
-  /** The user's --exclude / --exclude-from filter. */
-  exclude: ExcludeFn | undefined
+  /** The user's --exclude / --exclude-from patterns (checked: they compile). */
+  excludePatterns: string[]
   guards: DeleteGuards
   backupDir: string | undefined
   /** treesync's own files (log, plan, backups): never part of the sync. */
@@ -101,7 +98,7 @@ export async function openSession(
     consoleLog: consoleLog !== false,
     cacheDir,
     hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
-    exclude: createExcludeFilter(patterns),
+    excludePatterns: checkedPatterns(patterns),
     guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
     backupDir,
     ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
@@ -124,7 +121,7 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
       compare: session.compare,
       concurrency: session.concurrency,
       cacheDir: session.hashCacheDir,
-      exclude: combineExcludes(excludePaths(internal), session.exclude),
+      exclude: {patterns: session.excludePatterns, paths: internal},
       onProgress: spinner.update,
     })
     for (const notice of prepared.notices) {
@@ -153,4 +150,10 @@ async function checkBackupDir(dir: string, roots: Roots): Promise<string> {
     }
   }
   return real
+}
+
+/** The patterns, once they are known to compile (a bad pattern is a one-line error now, not mid-scan). */
+function checkedPatterns(patterns: string[]): string[] {
+  createExcludeFilter(patterns)
+  return patterns
 }

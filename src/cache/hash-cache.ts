@@ -2,62 +2,37 @@ import {createHash} from 'node:crypto'
 import {mkdir, readFile, rename, unlink, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
-import type {Entry} from '../tree/entry.js'
 import {makeTempName} from '../tree/temp-name.js'
+import {baseName, comparePaths, parentPath} from '../tree/paths.js'
+import {chunkOf, decodeField, encodeField, isRacy, linesOf, recordLine, type HashRecord} from './cache-records.js'
 
-const HEADER = 'treesync-hash-cache 1'
+export {isRacy, RACY_WINDOW_MS, type FileIdentity, type HashRecord} from './cache-records.js'
 
-/**
- * A file's identity when it was hashed. If any of these differ now, the content may have
- * changed: a rewrite moves mtime and ctime, a replacement changes the inode, and even
- * `touch -d` to restore an old mtime moves ctime.
- */
-export interface FileIdentity {
-  size: number
-  mtimeNs: bigint
-  ctimeNs: bigint
-  ino: bigint
-}
-
-/** A remembered hash, with the identity it belongs to. */
-export interface HashRecord extends FileIdentity {
-  md5: string
-}
-
-/** What the scanner asks of a hash cache (tests pass an in-memory one). */
-export interface HashStore {
-  /** The MD5 remembered for this exact file identity, if any. */
-  lookup(path: string, identity: FileIdentity): string | undefined
-  /** Remembers a hash for a file identity examined (stat'ed) at `examinedNs` (wall clock). */
-  remember(path: string, record: HashRecord, examinedNs: bigint): void
-}
+const HEADER = 'treesync-hash-cache 2'
 
 /**
- * A file whose mtime or ctime is this close to the moment it was examined may still be
- * written within the same timestamp tick, which would leave its timestamps unchanged:
- * such "racy" records are not trusted, so the file is hashed again next time (as git does
- * with its index). Linux timestamps advance in ticks of a few milliseconds.
+ * The persistent hash cache of one tree: a text file in the cache directory holding, per
+ * directory, the records of its files (see cache-records.ts). A directory line starts
+ * with `/` (names never contain one), so the file splits into per-directory chunks
+ * without parsing records: each chunk goes, unparsed, to the thread that scans that
+ * directory. A missing, foreign or corrupt cache only costs time: a record is used only
+ * when every identity field matches, and what cannot be read is ignored with a warning.
+ * The file is rewritten only when its content changes.
  */
-const RACY_WINDOW_NS = 100_000_000n
-
-/**
- * The persistent hash cache of one tree: a line-based file (path, size, mtime, ctime,
- * inode, MD5) in the cache directory. A missing, stale, foreign or corrupt cache only
- * costs time: lookups must match every identity field, and a cache that cannot be read is
- * replaced. Only the files of the latest scan are kept, so it never grows stale entries.
- */
-export class HashCache implements HashStore {
-  private readonly records: Map<string, HashRecord>
-  private readonly next = new Map<string, HashRecord>()
+export class HashCache {
+  private chunks: Map<string, string>
+  private changed = false
+  /** Records remembered or forgotten after the scan, by directory then name. */
+  private readonly edits = new Map<string, Map<string, string | undefined>>()
 
   private constructor(
     readonly file: string,
     readonly root: string,
-    records: Map<string, HashRecord>,
+    chunks: Map<string, string>,
     /** Why the stored cache was ignored, if it was (for a warning). */
     readonly problem: string | undefined,
   ) {
-    this.records = records
+    this.chunks = chunks
   }
 
   /** The cache file for a tree root inside a cache directory. */
@@ -76,87 +51,100 @@ export class HashCache implements HashStore {
       return new HashCache(file, root, new Map(), missing ? undefined : `cannot read hash cache ${file}`)
     }
     try {
-      return new HashCache(file, root, parseRecords(text, root), undefined)
+      return new HashCache(file, root, splitChunks(text, root), undefined)
     } catch (error) {
-      return new HashCache(file, root, new Map(), `ignoring hash cache ${file}: ${(error as Error).message}`)
+      const cache = new HashCache(file, root, new Map(), `ignoring hash cache ${file}: ${(error as Error).message}`)
+      cache.changed = true
+      return cache
     }
   }
 
-  lookup(path: string, identity: FileIdentity): string | undefined {
-    const record = this.records.get(path)
-    if (!record || !sameIdentity(record, identity)) return undefined
-    return record.md5
-  }
-
-  remember(path: string, record: HashRecord, examinedNs: bigint): void {
-    if (isRacy(record, examinedNs)) this.next.delete(path)
-    else this.next.set(path, record)
+  /** The unparsed records of one directory's files ('' when there are none). */
+  chunk(dir: string): string {
+    return this.chunks.get(dir) ?? ''
   }
 
   /**
-   * Remembers the hashed files of a scan that started at `scanStartNs`, so the saved cache
-   * matches the tree now. Every stat of the scan came after its start, so judging raciness
-   * from the start is on the safe side.
+   * Replaces the records with those of a new scan: one chunk per directory scanned.
+   * `changed` says whether they differ from what was loaded.
    */
-  rememberEntries(entries: readonly Entry[], scanStartNs: bigint): void {
-    for (const e of entries) {
-      if (e.type !== 'file' || e.md5 === undefined || e.ino === undefined || e.ctimeNs === undefined || e.mtimeNs === undefined) continue
-      this.remember(e.path, {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5}, scanStartNs)
-    }
+  replaceChunks(chunks: Map<string, string>, changed: boolean): void {
+    this.chunks = chunks
+    this.changed ||= changed
+  }
+
+  /** Remembers a hash for a file identity examined (stat'ed) at `examinedNs` (wall clock). */
+  remember(path: string, record: HashRecord, examinedNs: bigint): void {
+    this.edit(path, isRacy(record, examinedNs) ? undefined : recordLine(baseName(path), record))
   }
 
   /** Forgets a path (it was removed or replaced). */
   forget(path: string): void {
-    this.next.delete(path)
+    this.edit(path, undefined)
   }
 
-  /** Writes what was remembered since loading, atomically (temporary file + rename). */
+  /** Writes the records atomically (temporary file + rename), if they changed. */
   async save(): Promise<void> {
-    const lines = [HEADER + '\t' + JSON.stringify(this.root)]
-    for (const [path, r] of this.next) {
-      lines.push(`${JSON.stringify(path)}\t${r.size}\t${r.mtimeNs}\t${r.ctimeNs}\t${r.ino}\t${r.md5}`)
+    this.applyEdits()
+    if (!this.changed) return
+    const parts = [`${HEADER}\t${JSON.stringify(this.root)}\n`]
+    for (const dir of [...this.chunks.keys()].sort(comparePaths)) {
+      const chunk = this.chunks.get(dir)!
+      if (chunk !== '') parts.push(`/${encodeField(dir)}\n`, chunk)
     }
     await mkdir(dirname(this.file), {recursive: true})
     const temp = join(dirname(this.file), makeTempName())
     try {
-      await writeFile(temp, lines.join('\n') + '\n')
+      await writeFile(temp, parts.join(''))
       await rename(temp, this.file)
+      this.changed = false
     } catch (error) {
       await unlink(temp).catch(() => undefined)
       throw error
     }
   }
+
+  private edit(path: string, line: string | undefined): void {
+    const dir = parentPath(path)
+    const edits = this.edits.get(dir) ?? new Map<string, string | undefined>()
+    edits.set(baseName(path), line)
+    this.edits.set(dir, edits)
+  }
+
+  private applyEdits(): void {
+    for (const [dir, edits] of this.edits) {
+      const lines = linesOf(this.chunk(dir))
+      for (const [name, line] of edits) {
+        if (line === undefined) lines.delete(name)
+        else lines.set(name, line)
+      }
+      const chunk = chunkOf(lines)
+      if (chunk !== this.chunk(dir)) {
+        this.chunks.set(dir, chunk)
+        this.changed = true
+      }
+    }
+    this.edits.clear()
+  }
 }
 
-/** Examined within a timestamp tick of its last change: the timestamps cannot be trusted yet. */
-export function isRacy(identity: FileIdentity, examinedNs: bigint): boolean {
-  return examinedNs - identity.mtimeNs < RACY_WINDOW_NS || examinedNs - identity.ctimeNs < RACY_WINDOW_NS
-}
-
-/** How long to wait after a write before its timestamps can be trusted. */
-export const RACY_WINDOW_MS = Number(RACY_WINDOW_NS / 1_000_000n)
-
-function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino
-}
-
-const MD5 = /^[0-9a-f]{32}$/
-const DIGITS = /^\d+$/
-
-function parseRecords(text: string, root: string): Map<string, HashRecord> {
-  const lines = text.split('\n')
-  const [format, storedRoot] = (lines[0] ?? '').split('\t')
+/** Splits a cache file into its per-directory chunks, checking the header and the root. */
+function splitChunks(text: string, root: string): Map<string, string> {
+  const firstBreak = text.indexOf('\n')
+  const [format, storedRoot] = text.slice(0, firstBreak < 0 ? text.length : firstBreak).split('\t')
   if (format !== HEADER) throw new Error('not a treesync hash cache of this version')
   if (storedRoot === undefined || JSON.parse(storedRoot) !== root) throw new Error('it belongs to another tree')
-  const records = new Map<string, HashRecord>()
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!
-    if (line === '') continue
-    const [path, size, mtime, ctime, ino, md5] = line.split('\t')
-    if (!path || !md5 || !MD5.test(md5) || ![size, mtime, ctime, ino].every((f) => f !== undefined && DIGITS.test(f))) {
-      throw new Error(`line ${i + 1} is malformed`)
-    }
-    records.set(JSON.parse(path) as string, {size: Number(size), mtimeNs: BigInt(mtime!), ctimeNs: BigInt(ctime!), ino: BigInt(ino!), md5})
+  const chunks = new Map<string, string>()
+  let at = firstBreak + 1
+  if (at > 0 && at < text.length && text[at] !== '/') throw new Error('records before the first directory line')
+  while (at > 0 && at < text.length) {
+    const lineEnd = text.indexOf('\n', at)
+    if (lineEnd < 0) throw new Error('it ends in the middle of a directory line')
+    const dir = decodeField(text.slice(at + 1, lineEnd))
+    const next = text.indexOf('\n/', lineEnd)
+    const end = next < 0 ? text.length : next + 1
+    chunks.set(dir, text.slice(lineEnd + 1, end))
+    at = next < 0 ? -1 : next + 1
   }
-  return records
+  return chunks
 }

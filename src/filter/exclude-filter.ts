@@ -3,7 +3,8 @@ import {readFile} from 'node:fs/promises'
 import ignore from 'ignore'
 
 import {describeFsError, TreesyncError} from '../errors.js'
-import type {ExcludeFn} from '../scan/scan-tree.js'
+import type {ExcludeFn} from '../scan/list-directory.js'
+import {excludePaths} from '../scan/internal-paths.js'
 
 /**
  * An exclude function with gitignore semantics (the `ignore` package): patterns are
@@ -38,4 +39,20 @@ export function combineExcludes(...filters: Array<ExcludeFn | undefined>): Exclu
   if (active.length === 0) return undefined
   if (active.length === 1) return active[0]
   return (path, isDir) => active.some((f) => f(path, isDir))
+}
+
+/**
+ * What a scan leaves out, as plain data so scanner threads can rebuild the filter:
+ * gitignore `patterns` (the user's) and exact relative `paths` with everything under
+ * them (treesync's own files inside a root).
+ */
+export interface ExcludeRules {
+  patterns: readonly string[]
+  paths: readonly string[]
+}
+
+/** The filter of a set of rules (undefined when nothing is excluded). */
+export function compileExcludes(rules: ExcludeRules | undefined): ExcludeFn | undefined {
+  if (!rules) return undefined
+  return combineExcludes(rules.paths.length > 0 ? excludePaths(rules.paths) : undefined, createExcludeFilter(rules.patterns))
 }

@@ -33,6 +33,6 @@ export function planSync(source: Manifest, replica: Manifest, options: PlanOptio
     operations,
     summary: summarize(operations),
     warnings,
-    replicaEntries: replica.entries.length,
+    replicaEntries: replica.entries.length + (replica.matched ?? 0),
   }
 }

@@ -4,7 +4,7 @@ import {basename, dirname, relative, resolve, sep} from 'node:path'
 import type {Roots} from '../roots.js'
 import {isWithin} from '../roots.js'
 import {isInside} from '../tree/paths.js'
-import type {ExcludeFn} from './scan-tree.js'
+import type {ExcludeFn} from './list-directory.js'
 
 /**
  * Relative paths of treesync's own files (log file, cache, backup dir) that sit inside

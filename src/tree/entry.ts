@@ -50,4 +50,10 @@ export interface Manifest {
   temporaries: string[]
   /** Entries left out (excluded, or skipped as special files): never copied, never deleted. */
   excluded: string[]
+  /**
+   * Entries equal to their counterpart in the other tree (same type, content, mode and
+   * mtime), left out of `entries` because they need no operation. Counted, for the
+   * delete-all guard.
+   */
+  matched?: number
 }

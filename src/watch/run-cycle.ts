@@ -1,13 +1,11 @@
 import {applyRecorded} from '../apply/apply-recorded.js'
 import {describeFsError, isTreesyncError} from '../errors.js'
 import type {Logger} from '../log/logger.js'
-import {combineExcludes} from '../filter/exclude-filter.js'
 import {guardViolations, type DeleteGuards} from '../plan/guards.js'
 import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
-import {excludePaths, internalRelativePaths} from '../scan/internal-paths.js'
-import type {ExcludeFn} from '../scan/scan-tree.js'
+import {internalRelativePaths} from '../scan/internal-paths.js'
 import {preparePlan} from '../sync.js'
 
 export interface CycleOptions {
@@ -16,8 +14,8 @@ export interface CycleOptions {
   compare: CompareMode
   concurrency?: number
   guards: DeleteGuards
-  /** The user's exclude filter. */
-  exclude?: ExcludeFn
+  /** The user's exclude patterns (gitignore syntax). */
+  excludePatterns?: readonly string[]
   backupDir?: string
   /** Where hash caches live (undefined: no cache). */
   cacheDir?: string
@@ -65,7 +63,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       cacheDir: options.cacheDir,
       concurrency: options.concurrency,
       signal: options.signal,
-      exclude: combineExcludes(excludePaths(internal), options.exclude),
+      exclude: {patterns: options.excludePatterns ?? [], paths: internal},
     })
     for (const notice of notices) logger.warn(notice)
     if (hashing.hashedFiles > 0) logger.info(`hashed ${hashing.hashedFiles} files (${formatBytes(hashing.hashedBytes)}), ${hashing.cachedFiles} from the hash cache`)

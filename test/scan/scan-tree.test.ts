@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdir, symlink, writeFile} from 'node:fs/promises'
+import {symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {hashEntries, scanTree} from '../../src/index.js'
+import {hashFileSync, hashPairSync, ReadBuffers, scanTree} from '../../src/index.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 
@@ -77,14 +77,37 @@ test('leaves out excluded paths and their contents', async (t) => {
 test('hashes files with MD5 in chunks and records the bytes hashed', async (t) => {
   const root = await tempDir(t)
   const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7)
-  await mkdir(join(root, 'd'))
-  await writeFile(join(root, 'd', 'big'), big)
-  const manifest = await scanTree(root)
-  await hashEntries(manifest, () => true)
-  const entry = manifest.entries.find((e) => e.path === 'd/big')
-  assert.equal(entry?.md5, createHash('md5').update(big).digest('hex'))
-  assert.equal(entry?.size, big.length)
+  await writeFile(join(root, 'big'), big)
+  assert.deepEqual(hashFileSync(join(root, 'big'), new ReadBuffers()), {md5: md5(big), size: big.length})
 })
+
+test('a pair is hashed side by side: equal, differing at any chunk, or of different lengths, each side gets its own MD5', async (t) => {
+  const root = await tempDir(t)
+  const chunk = 1024 * 1024
+  const base = Buffer.alloc(2 * chunk + 5, 3)
+  const variants: Array<[string, Buffer]> = [
+    ['equal', Buffer.from(base)],
+    ['first byte', Buffer.concat([Buffer.from([9]), base.subarray(1)])],
+    ['second chunk', Buffer.concat([base.subarray(0, chunk + 7), Buffer.from([9]), base.subarray(chunk + 8)])],
+    ['last byte', Buffer.concat([base.subarray(0, base.length - 1), Buffer.from([9])])],
+    ['shorter', base.subarray(0, chunk)],
+    ['longer', Buffer.concat([base, Buffer.from('tail')])],
+    ['empty', Buffer.alloc(0)],
+  ]
+  await writeFile(join(root, 'source'), base)
+  const buffers = new ReadBuffers()
+  for (const [name, bytes] of variants) {
+    await writeFile(join(root, name), bytes)
+    const pair = hashPairSync(join(root, 'source'), join(root, name), buffers)
+    assert.deepEqual(pair, {source: {md5: md5(base), size: base.length}, replica: {md5: md5(bytes), size: bytes.length}}, name)
+  }
+  assert.throws(() => hashPairSync(join(root, 'source'), join(root, 'missing'), buffers), (error: Error & {side?: string}) => error.side === 'replica')
+  assert.throws(() => hashPairSync(join(root, 'missing'), join(root, 'source'), buffers), (error: Error & {side?: string}) => error.side === 'source')
+})
+
+function md5(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex')
+}
 
 test('a missing root gives an empty manifest only when allowed', async (t) => {
   const root = await tempDir(t)

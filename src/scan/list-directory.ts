@@ -1,0 +1,122 @@
+import {lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent} from 'node:fs'
+import {join} from 'node:path'
+
+import {describeFsError} from '../errors.js'
+import type {Entry, EntryType, ScanWarning} from '../tree/entry.js'
+import {comparePaths, joinPath} from '../tree/paths.js'
+import {isTempName} from '../tree/temp-name.js'
+
+/** Decides whether a relative path is left out of the scan (neither copied nor deleted). */
+export type ExcludeFn = (path: string, isDir: boolean) => boolean
+
+/** A file or link with the identity the hash cache keys on (files only). */
+export type ScannedEntry = Entry
+
+/** What one directory holds, as the scanner records it. */
+export interface DirectoryListing {
+  /** Entries sorted by name (so by `comparePaths` of their paths). */
+  entries: ScannedEntry[]
+  warnings: ScanWarning[]
+  /** Leftover treesync temporaries (never user entries). */
+  temporaries: string[]
+  /** Excluded or skipped entries: never copied, never deleted. */
+  excluded: string[]
+}
+
+const NS_PER_MS = 1_000_000n
+
+/**
+ * Lists and lstat's one directory of a tree synchronously, without following symlinks.
+ * Synchronous on purpose: it runs on scanner threads (or for small trees on the caller's),
+ * where a thread-pool round trip per lstat would cost more than the lstat itself.
+ * Per-entry problems become warnings; a directory that cannot be listed throws.
+ */
+export function listDirectory(root: string, dir: string, exclude?: ExcludeFn): DirectoryListing {
+  const listing: DirectoryListing = {entries: [], warnings: [], temporaries: [], excluded: []}
+  const dirents = readdirSync(join(root, dir), {encoding: 'buffer', withFileTypes: true}) as Dirent<Buffer>[]
+  for (const dirent of dirents) visit(root, dir, dirent, listing, exclude)
+  listing.entries.sort((a, b) => comparePaths(a.path, b.path))
+  return listing
+}
+
+function visit(root: string, dir: string, dirent: Dirent<Buffer>, listing: DirectoryListing, exclude?: ExcludeFn): void {
+  const name = dirent.name.toString('utf8')
+  const path = joinPath(dir, name)
+  // Names that are not valid UTF-8 cannot round-trip through JS strings; copying them
+  // under a mangled name would be wrong, so they are skipped loudly.
+  if (!Buffer.from(name, 'utf8').equals(dirent.name)) {
+    listing.warnings.push({path, message: 'skipped: file name is not valid UTF-8'})
+    listing.excluded.push(path)
+    return
+  }
+  if (isTempName(name)) {
+    listing.temporaries.push(path)
+    return
+  }
+  if (exclude?.(path, dirent.isDirectory())) {
+    listing.excluded.push(path)
+    return
+  }
+
+  let st: BigIntStats | undefined
+  try {
+    st = lstatSync(join(root, path), {bigint: true, throwIfNoEntry: false})
+  } catch (error) {
+    listing.warnings.push({path, message: `cannot stat: ${describeFsError(error)}`, level: 'error'})
+    listing.entries.push({path, type: direntType(dirent), size: 0, mtimeMs: 0, mode: 0, unreadable: true})
+    return
+  }
+  if (!st) return // vanished since the listing: it is gone
+
+  const type = statType(st)
+  if (type === undefined) {
+    // Skipped entries are left alone like excluded ones: never deleted, their directory kept.
+    listing.warnings.push({path, message: 'skipped: not a regular file, directory or symlink'})
+    listing.excluded.push(path)
+    return
+  }
+  const entry: Entry = {
+    path,
+    type,
+    size: type === 'file' ? Number(st.size) : 0,
+    mtimeMs: Number(st.mtimeNs / NS_PER_MS),
+    mode: type === 'symlink' ? 0 : Number(st.mode & 0o7777n),
+  }
+  if (type === 'file') {
+    entry.ino = st.ino
+    entry.ctimeNs = st.ctimeNs
+    entry.mtimeNs = st.mtimeNs
+  }
+  if (type === 'symlink') readTarget(root, entry, listing)
+  listing.entries.push(entry)
+}
+
+function readTarget(root: string, entry: Entry, listing: DirectoryListing): void {
+  try {
+    const raw = readlinkSync(join(root, entry.path), {encoding: 'buffer'})
+    const target = raw.toString('utf8')
+    if (!Buffer.from(target, 'utf8').equals(raw)) {
+      listing.warnings.push({path: entry.path, message: 'symlink target is not valid UTF-8'})
+      entry.unreadable = true
+      return
+    }
+    entry.target = target
+    entry.size = raw.length
+  } catch (error) {
+    listing.warnings.push({path: entry.path, message: `cannot read symlink: ${describeFsError(error)}`, level: 'error'})
+    entry.unreadable = true
+  }
+}
+
+function statType(st: BigIntStats): EntryType | undefined {
+  if (st.isFile()) return 'file'
+  if (st.isDirectory()) return 'dir'
+  if (st.isSymbolicLink()) return 'symlink'
+  return undefined
+}
+
+function direntType(dirent: Dirent<Buffer>): EntryType {
+  if (dirent.isDirectory()) return 'dir'
+  if (dirent.isSymbolicLink()) return 'symlink'
+  return 'file'
+}

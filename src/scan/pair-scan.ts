@@ -1,0 +1,263 @@
+import {join} from 'node:path'
+
+import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
+import {describeFsError} from '../errors.js'
+import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
+import {reconcile} from '../plan/decide.js'
+import type {CompareMode} from '../plan/plan.js'
+import type {Entry, ScanWarning} from '../tree/entry.js'
+import {baseName, comparePaths} from '../tree/paths.js'
+import {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type SideError} from './hash-sync.js'
+import {listDirectory, type DirectoryListing, type ExcludeFn} from './list-directory.js'
+
+/**
+ * Scanning both trees one directory pair at a time: list and lstat the directory on each
+ * side, take known hashes from the cache, hash small files whose hash a decision needs,
+ * and leave out pairs that are already equal. This runs on scanner threads (see
+ * scan-pool.ts), or on the caller's thread for small trees; it is synchronous and returns
+ * plain data, so both work the same.
+ */
+
+export type Side = 'source' | 'replica'
+
+/** Files at least this large are hashed later, one per task, so big files spread over threads. */
+export const INLINE_HASH_MAX_BYTES = 1024 * 1024
+
+/** What every job of one scan shares. Plain data: it is posted to scanner threads. */
+export interface PairScanConfig {
+  roots: Record<Side, string>
+  exclude?: ExcludeRules
+  compare: CompareMode
+  /** Whether jobs carry hash-cache chunks and results return new ones. */
+  cache: boolean
+  /** When the scan started (wall clock): records of files changed since are racy. */
+  scanStartNs: bigint
+}
+
+/** One directory to scan, on the sides that have it. */
+export interface DirJob {
+  dir: string
+  sides: Record<Side, boolean>
+  /** Cached records of the directory's files, per side ('' for none). */
+  chunks: Record<Side, string>
+}
+
+/** One side of a scanned directory. */
+export interface SideResult {
+  /** Entries the planner must see: pairs already equal on both sides are left out. */
+  entries: Entry[]
+  warnings: ScanWarning[]
+  temporaries: string[]
+  excluded: string[]
+  /** Why the directory could not be listed, if it could not (a warning says so too). */
+  listingError?: string
+  /** The directory's new cache chunk, when it differs from the one given. */
+  chunk?: string
+}
+
+/** Files read and hashes taken from the cache. */
+export interface HashCounts {
+  hashedFiles: number
+  hashedBytes: number
+  cachedFiles: number
+}
+
+export interface DirResult {
+  dir: string
+  sides: Partial<Record<Side, SideResult>>
+  /** Entries equal on both sides, left out of both. */
+  matched: number
+  /** Subdirectories to scan next, with the sides that have them. */
+  subdirs: Array<{dir: string; sides: Record<Side, boolean>}>
+  hashing: HashCounts
+  /** Cache chunks that could not be parsed (ignored). */
+  cacheProblems: string[]
+}
+
+/** A file (or a same-size pair) to hash outside its directory's job. */
+export interface HashTask {
+  path: string
+  sides: Side[]
+}
+
+/** The outcome of one hash task, per side: a hash, or why the file could not be read. */
+export type HashOutcome = Partial<Record<Side, FileHash | {error: string}>>
+
+/** Per-thread state: the compiled exclude filter and read buffers. */
+export class PairScanner {
+  private readonly exclude: ExcludeFn | undefined
+  private readonly buffers = new ReadBuffers()
+
+  constructor(readonly config: PairScanConfig) {
+    this.exclude = compileExcludes(config.exclude)
+  }
+
+  scanDirectory(job: DirJob): DirResult {
+    const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, cacheProblems: []}
+    const listings: Partial<Record<Side, DirectoryListing>> = {}
+    for (const side of ['source', 'replica'] as const) {
+      if (!job.sides[side]) continue
+      try {
+        listings[side] = listDirectory(this.config.roots[side], job.dir, this.exclude)
+      } catch (error) {
+        const listingError = describeFsError(error)
+        const warning: ScanWarning = {path: job.dir, message: `cannot read directory: ${listingError}`, level: 'error'}
+        result.sides[side] = {entries: [], warnings: [warning], temporaries: [], excluded: [], listingError}
+      }
+    }
+    const source = listings.source?.entries ?? []
+    const replica = listings.replica?.entries ?? []
+    const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
+    if (this.config.compare === 'md5') this.fillHashes(job, source, replica, result, warn)
+
+    const kept: Record<Side, Entry[]> = {source: [], replica: []}
+    mergeByPath(source, replica, (src, rep) => {
+      if (src && rep && isSettled(src, rep, this.config.compare)) {
+        result.matched++
+        return
+      }
+      if (src) kept.source.push(src)
+      if (rep) kept.replica.push(rep)
+      const sides = {source: src?.type === 'dir' && !src.unreadable, replica: rep?.type === 'dir' && !rep.unreadable}
+      if (sides.source || sides.replica) result.subdirs.push({dir: (src ?? rep)!.path, sides})
+    })
+    for (const side of ['source', 'replica'] as const) {
+      const listing = listings[side]
+      if (!listing) continue
+      const chunk = this.config.cache && this.config.compare === 'md5' ? this.chunkOf(side === 'source' ? source : replica) : ''
+      result.sides[side] = {
+        entries: kept[side],
+        warnings: listing.warnings,
+        temporaries: listing.temporaries,
+        excluded: listing.excluded,
+        ...(chunk !== job.chunks[side] ? {chunk} : {}),
+      }
+    }
+    return result
+  }
+
+  /** Hashes the files of one task (large files, or files whose need showed only later). */
+  hash(task: HashTask): HashOutcome {
+    const abs = (side: Side) => join(this.config.roots[side], task.path)
+    const outcome: HashOutcome = {}
+    if (task.sides.length === 2) {
+      try {
+        const pair = hashPairSync(abs('source'), abs('replica'), this.buffers)
+        return {source: pair.source, replica: pair.replica}
+      } catch (error) {
+        // One side failed: hash the other alone, so only the failing side is unreadable.
+        const failed = (error as SideError).side ?? 'source'
+        outcome[failed] = {error: describeFsError(error)}
+        const other = failed === 'source' ? 'replica' : 'source'
+        outcome[other] = this.hashOne(abs(other))
+        return outcome
+      }
+    }
+    for (const side of task.sides) outcome[side] = this.hashOne(abs(side))
+    return outcome
+  }
+
+  private hashOne(abs: string): FileHash | {error: string} {
+    try {
+      return hashFileSync(abs, this.buffers)
+    } catch (error) {
+      return {error: describeFsError(error)}
+    }
+  }
+
+  /**
+   * Takes hashes from the cache, then hashes the small files a decision needs: every
+   * source file, and a replica file whose source twin has the same size (a pair is read
+   * side by side, see hashPairSync). Replica files without a twin are hashed only if the
+   * planner may pair them with a move, which is known after the whole walk.
+   */
+  private fillHashes(job: DirJob, source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void): void {
+    if (this.config.cache) {
+      for (const side of ['source', 'replica'] as const) {
+        const records = this.parseChunk(job, side, result)
+        for (const entry of side === 'source' ? source : replica) {
+          if (entry.type !== 'file' || entry.unreadable || !hasIdentity(entry)) continue
+          const md5 = records.lookup(baseName(entry.path), entry)
+          if (md5 !== undefined) {
+            entry.md5 = md5
+            result.hashing.cachedFiles++
+          }
+        }
+      }
+    }
+    mergeByPath(source, replica, (src, rep) => {
+      if (!src || src.type !== 'file' || src.unreadable) return
+      const twin = rep?.type === 'file' && !rep.unreadable && rep.size === src.size ? rep : undefined
+      const sides: Side[] = []
+      if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
+      if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
+      if (sides.length === 0) return
+      const outcome = this.hash({path: src.path, sides})
+      for (const side of sides) {
+        const entry = side === 'source' ? src : twin!
+        const warning = applyHash(entry, outcome[side]!, result.hashing)
+        if (warning) warn(side, warning)
+      }
+    })
+  }
+
+  private parseChunk(job: DirJob, side: Side, result: DirResult): ChunkRecords {
+    const chunk = job.chunks[side]
+    if (chunk === '') return ChunkRecords.empty()
+    try {
+      return ChunkRecords.parse(chunk)
+    } catch (error) {
+      result.cacheProblems.push(`${side} directory ${job.dir === '' ? '.' : job.dir}: ${(error as Error).message}`)
+      return ChunkRecords.empty()
+    }
+  }
+
+  /** The directory's records: every file with a known hash whose timestamps can be trusted. */
+  private chunkOf(entries: readonly Entry[]): string {
+    let chunk = ''
+    for (const e of entries) {
+      if (e.type !== 'file' || e.md5 === undefined || !hasIdentity(e) || isRacy(e, this.config.scanStartNs)) continue
+      chunk += recordLine(baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5})
+    }
+    return chunk
+  }
+}
+
+/**
+ * Records a hash on its entry (the size becomes the bytes actually hashed), or marks the
+ * entry unreadable and returns the warning.
+ */
+export function applyHash(entry: Entry, outcome: FileHash | {error: string}, counts: HashCounts): ScanWarning | undefined {
+  if ('error' in outcome) {
+    entry.unreadable = true
+    return {path: entry.path, message: `cannot read file: ${outcome.error}`, level: 'error'}
+  }
+  entry.md5 = outcome.md5
+  entry.size = outcome.size
+  counts.hashedFiles++
+  counts.hashedBytes += outcome.size
+  return undefined
+}
+
+/** Whether a pair needs no operation at all, so the planner need not see it. */
+function isSettled(src: Entry, rep: Entry, compare: CompareMode): boolean {
+  if (src.unreadable || rep.unreadable || src.type !== rep.type || src.type === 'dir') return false
+  if (compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
+  return reconcile(src, rep, compare).length === 0
+}
+
+/** Calls `visit` for each path of two sorted entry lists, with the entry of each side that has it. */
+export function mergeByPath(a: readonly Entry[], b: readonly Entry[], visit: (a: Entry | undefined, b: Entry | undefined) => void): void {
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    const order = i >= a.length ? 1 : j >= b.length ? -1 : comparePaths(a[i]!.path, b[j]!.path)
+    visit(order <= 0 ? a[i] : undefined, order >= 0 ? b[j] : undefined)
+    if (order <= 0) i++
+    if (order >= 0) j++
+  }
+}
+
+export function hasIdentity(entry: Entry): entry is Entry & {ino: bigint; ctimeNs: bigint; mtimeNs: bigint} {
+  return entry.ino !== undefined && entry.ctimeNs !== undefined && entry.mtimeNs !== undefined
+}

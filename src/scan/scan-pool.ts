@@ -1,0 +1,111 @@
+import {Worker} from 'node:worker_threads'
+
+import type {DirJob, DirResult, HashOutcome, HashTask, PairScanConfig, PairScanner} from './pair-scan.js'
+
+/** Work for a scanner: one directory pair, or a batch of files to hash. */
+export type ScanRequest = {kind: 'dir'; job: DirJob} | {kind: 'hash'; tasks: HashTask[]}
+
+/** Runs scan requests, on this thread or on scanner threads. */
+export interface ScanRunner {
+  scanDirectory(job: DirJob): Promise<DirResult>
+  hash(tasks: HashTask[]): Promise<HashOutcome[]>
+  close(): Promise<void>
+}
+
+/** Runs requests right here, synchronously: for small trees, where starting threads costs more. */
+export class InlineRunner implements ScanRunner {
+  constructor(private readonly scanner: PairScanner) {}
+
+  async scanDirectory(job: DirJob): Promise<DirResult> {
+    return this.scanner.scanDirectory(job)
+  }
+
+  async hash(tasks: HashTask[]): Promise<HashOutcome[]> {
+    return tasks.map((task) => this.scanner.hash(task))
+  }
+
+  async close(): Promise<void> {}
+}
+
+type Reply = {id: number; result: unknown} | {id: number; error: {message: string; code?: string}}
+
+interface Pending {
+  resolve: (result: unknown) => void
+  reject: (error: Error) => void
+  worker: Worker
+}
+
+/**
+ * Scanner threads: listing, lstat and MD5 are all work that Node does on the calling
+ * thread (or through a small IO pool), so spreading directories over threads is what uses
+ * every core. Requests go to the least busy thread; each thread is kept two deep, so it
+ * has its next request while the main thread takes in the last result.
+ */
+export class ScanPool implements ScanRunner {
+  private readonly workers: Worker[] = []
+  private readonly load = new Map<Worker, number>()
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 0
+  private failure: Error | undefined
+
+  constructor(config: PairScanConfig, size: number) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config})
+      worker.on('message', (reply: Reply) => this.settle(reply))
+      worker.on('error', (error) => this.fail(worker, error))
+      worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
+      this.workers.push(worker)
+      this.load.set(worker, 0)
+    }
+  }
+
+  /** How many requests keep every thread busy. */
+  get capacity(): number {
+    return this.workers.length * 2
+  }
+
+  scanDirectory(job: DirJob): Promise<DirResult> {
+    return this.post({kind: 'dir', job}) as Promise<DirResult>
+  }
+
+  hash(tasks: HashTask[]): Promise<HashOutcome[]> {
+    return this.post({kind: 'hash', tasks}) as Promise<HashOutcome[]>
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers.splice(0)
+    for (const worker of workers) worker.removeAllListeners('exit')
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+
+  private post(request: ScanRequest): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure)
+    let worker = this.workers[0]!
+    for (const w of this.workers) if (this.load.get(w)! < this.load.get(worker)!) worker = w
+    const id = this.nextId++
+    this.load.set(worker, this.load.get(worker)! + 1)
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, {resolve, reject, worker})
+      worker.postMessage({id, request})
+    })
+  }
+
+  private settle(reply: Reply): void {
+    const job = this.pending.get(reply.id)
+    if (!job) return
+    this.pending.delete(reply.id)
+    this.load.set(job.worker, this.load.get(job.worker)! - 1)
+    if ('error' in reply) job.reject(Object.assign(new Error(reply.error.message), {code: reply.error.code}))
+    else job.resolve(reply.result)
+  }
+
+  /** A thread died: everything it held fails, and so does everything after. */
+  private fail(worker: Worker, error: Error): void {
+    this.failure ??= error
+    for (const [id, job] of this.pending) {
+      if (job.worker !== worker) continue
+      this.pending.delete(id)
+      job.reject(error)
+    }
+  }
+}

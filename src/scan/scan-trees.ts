@@ -1,0 +1,328 @@
+import {statSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
+
+import {chunkOf, isRacy, linesOf, recordLine} from '../cache/cache-records.js'
+import type {HashCache} from '../cache/hash-cache.js'
+import {wallClockNs} from '../cache/wall-clock.js'
+import {describeFsError, TreesyncError} from '../errors.js'
+import type {ExcludeRules} from '../filter/exclude-filter.js'
+import {replicaFilesToHash} from '../plan/hash-needs.js'
+import type {CompareMode} from '../plan/plan.js'
+import type {Entry, Manifest} from '../tree/entry.js'
+import {baseName, comparePaths, parentPath} from '../tree/paths.js'
+import {
+  applyHash,
+  hasIdentity,
+  INLINE_HASH_MAX_BYTES,
+  mergeByPath,
+  PairScanner,
+  type DirJob,
+  type DirResult,
+  type HashCounts,
+  type HashTask,
+  type PairScanConfig,
+  type Side,
+} from './pair-scan.js'
+import {InlineRunner, ScanPool, type ScanRunner} from './scan-pool.js'
+
+/** Progress of a scan, for spinners and logs. */
+export interface ScanProgress {
+  root: string
+  entries: number
+}
+
+/** Progress of hashing the files left for after the walk. */
+export interface HashProgress {
+  root: string
+  hashed: number
+  total: number
+  bytes: number
+  cached: number
+}
+
+export type TreeScanProgress =
+  | ({phase: 'scan'; side: Side} & ScanProgress)
+  | ({phase: 'hash'; side: Side} & HashProgress)
+
+export interface ScanTreesOptions {
+  compare: CompareMode
+  exclude?: ExcludeRules
+  /** Each tree's hash cache (none: `--no-cache`). */
+  caches?: Record<Side, HashCache>
+  /** Most scanner threads (default: one per core). */
+  concurrency?: number
+  /** Entries scanned on this thread before scanner threads start (small trees never need them). */
+  inlineEntries?: number
+  onProgress?: (progress: TreeScanProgress) => void
+  /** Stops scanning and hashing early with an INTERRUPTED error. */
+  signal?: AbortSignal
+}
+
+/** Both trees, with the pairs already equal left out, and what hashing took. */
+export interface ScannedTrees {
+  source: Manifest
+  replica: Manifest
+  hashing: HashCounts
+  /** Cache chunks that could not be read (they were ignored). */
+  cacheProblems: string[]
+}
+
+const DEFAULT_INLINE_ENTRIES = 5000
+/** Files hashed per request after the walk: enough to amortise a message, small enough to spread. */
+const HASH_BATCH_BYTES = 4 * 1024 * 1024
+const HASH_BATCH_FILES = 256
+
+/**
+ * Scans the source and the replica side by side, one directory pair at a time, on
+ * scanner threads once the trees prove big. Under `--compare md5` the hashes that
+ * decisions need are filled in (from the cache where it can vouch for them), and each
+ * tree's cache gets the records of this scan. Pairs that are already equal are left out of
+ * both manifests and only counted (`matched`), so a large tree in sync costs little memory.
+ */
+export async function scanTrees(roots: Record<Side, string>, options: ScanTreesOptions): Promise<ScannedTrees> {
+  const replicaExists = checkRoots(roots)
+  const caching = options.compare === 'md5' && options.caches !== undefined
+  const config: PairScanConfig = {roots, exclude: options.exclude, compare: options.compare, cache: caching, scanStartNs: wallClockNs()}
+  const scan = new TreeScan(config, options, replicaExists)
+  try {
+    await scan.walk()
+    scan.finishManifests()
+    if (options.compare === 'md5') await scan.hashRemaining()
+    if (caching) scan.storeChunks(options.caches!)
+    return scan.result()
+  } finally {
+    await scan.close()
+  }
+}
+
+/** The source must be a readable directory; the replica may be missing (created by apply). */
+function checkRoots(roots: Record<Side, string>): boolean {
+  for (const side of ['source', 'replica'] as const) {
+    try {
+      if (!statSync(roots[side]).isDirectory()) throw new TreesyncError('BAD_INPUT', `${roots[side]} is not a directory`, roots[side])
+    } catch (error) {
+      if (error instanceof TreesyncError) throw error
+      if (side === 'replica' && (error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw new TreesyncError('BAD_INPUT', `cannot read ${roots[side]}: ${describeFsError(error)}`, roots[side])
+    }
+  }
+  return true
+}
+
+class TreeScan {
+  private readonly manifests: Record<Side, Manifest>
+  private readonly dirs: Record<Side, Map<string, Entry>> = {source: new Map(), replica: new Map()}
+  private readonly chunks: Record<Side, Map<string, string>> = {source: new Map(), replica: new Map()}
+  private readonly chunksChanged: Record<Side, boolean> = {source: false, replica: false}
+  private readonly hashing: HashCounts = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
+  private readonly cacheProblems: string[] = []
+  private readonly listed: Record<Side, number> = {source: 0, replica: 0}
+  private readonly inline: InlineRunner
+  private pool: ScanPool | undefined
+
+  constructor(
+    private readonly config: PairScanConfig,
+    private readonly options: ScanTreesOptions,
+    replicaExists: boolean,
+  ) {
+    const empty = (root: string, exists: boolean): Manifest => ({root, exists, entries: [], warnings: [], temporaries: [], excluded: [], matched: 0})
+    this.manifests = {source: empty(config.roots.source, true), replica: empty(config.roots.replica, replicaExists)}
+    this.inline = new InlineRunner(new PairScanner(config))
+  }
+
+  /** Small trees are scanned right here; past a budget of entries, scanner threads take over. */
+  private runner(): ScanRunner {
+    if (this.pool) return this.pool
+    if (this.listed.source + this.listed.replica < (this.options.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return this.inline
+    const threads = Math.max(1, Math.min(availableParallelism(), this.options.concurrency ?? Infinity))
+    return (this.pool = new ScanPool(this.config, threads))
+  }
+
+  private lanes(): number {
+    return this.pool?.capacity ?? 1
+  }
+
+  /**
+   * Walks directory pairs from a queue, keeping as many in flight as the runner takes
+   * (one on this thread; two per scanner thread once they start).
+   */
+  walk(): Promise<void> {
+    const queue: DirJob[] = [this.job('', {source: true, replica: this.manifests.replica.exists})]
+    let active = 0
+    let failed = false
+    return new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        failed = true
+        reject(error)
+      }
+      const pump = (): void => {
+        while (!failed && queue.length > 0 && active < this.lanes()) {
+          if (this.options.signal?.aborted) return fail(new TreesyncError('INTERRUPTED', 'interrupted'))
+          const job = queue.pop()!
+          active++
+          this.runner()
+            .scanDirectory(job)
+            .then((result) => {
+              active--
+              if (failed) return
+              for (const sub of this.take(job, result)) queue.push(sub)
+              if (queue.length === 0 && active === 0) resolve()
+              else pump()
+            })
+            .catch(fail)
+        }
+      }
+      pump()
+    })
+  }
+
+  private job(dir: string, sides: Record<Side, boolean>): DirJob {
+    const chunk = (side: Side) => (this.config.cache && sides[side] ? this.options.caches![side].chunk(dir) : '')
+    return {dir, sides, chunks: {source: chunk('source'), replica: chunk('replica')}}
+  }
+
+  /** Adds one directory's result to the manifests; returns the subdirectories to scan. */
+  private take(job: DirJob, result: DirResult): DirJob[] {
+    for (const side of ['source', 'replica'] as const) {
+      const part = result.sides[side]
+      if (!part) continue
+      const manifest = this.manifests[side]
+      if (part.listingError !== undefined) {
+        // An unreadable root must stop everything: an empty listing would read as "delete all".
+        if (job.dir === '') throw new TreesyncError('BAD_INPUT', `cannot read ${manifest.root}: ${part.listingError}`, manifest.root)
+        this.dirs[side].get(job.dir)!.unreadable = true
+      }
+      for (const entry of part.entries) {
+        manifest.entries.push(entry)
+        if (entry.type === 'dir') this.dirs[side].set(entry.path, entry)
+      }
+      manifest.warnings.push(...part.warnings)
+      manifest.temporaries.push(...part.temporaries)
+      manifest.excluded.push(...part.excluded)
+      this.listed[side] += part.entries.length + result.matched
+      if (part.listingError === undefined && this.config.cache) {
+        this.chunks[side].set(job.dir, part.chunk ?? job.chunks[side])
+        if (part.chunk !== undefined) this.chunksChanged[side] = true
+      }
+      this.options.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
+    }
+    this.manifests.source.matched! += result.matched
+    this.manifests.replica.matched! += result.matched
+    addCounts(this.hashing, result.hashing)
+    this.cacheProblems.push(...result.cacheProblems)
+    return result.subdirs.map((sub) => this.job(sub.dir, sub.sides))
+  }
+
+  finishManifests(): void {
+    for (const manifest of Object.values(this.manifests)) {
+      manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
+      manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
+      manifest.temporaries.sort(comparePaths)
+      manifest.excluded.sort(comparePaths)
+    }
+  }
+
+  /**
+   * Hashes what the walk left: large files (one task each, spread over threads) and
+   * replica files that may be the source of a move, which only the whole walk can tell.
+   */
+  async hashRemaining(): Promise<void> {
+    const {source, replica} = this.manifests
+    const needed = replicaFilesToHash(source, replica)
+    const tasks: Array<{task: HashTask; entries: Partial<Record<Side, Entry>>; bytes: number}> = []
+    const wants = (e: Entry | undefined): e is Entry => e?.type === 'file' && !e.unreadable && e.md5 === undefined
+    mergeByPath(source.entries, replica.entries, (src, rep) => {
+      const entries: Partial<Record<Side, Entry>> = {}
+      if (wants(src)) entries.source = src
+      if (wants(rep) && needed(rep)) entries.replica = rep
+      const sides = Object.keys(entries) as Side[]
+      if (sides.length === 0) return
+      const bytes = (entries.source?.size ?? 0) + (entries.replica?.size ?? 0)
+      tasks.push({task: {path: (src ?? rep)!.path, sides}, entries, bytes})
+    })
+    if (tasks.length === 0) return
+
+    const totalBytes = tasks.reduce((sum, t) => sum + t.bytes, 0)
+    const runner = this.pool ?? (totalBytes >= 8 * INLINE_HASH_MAX_BYTES ? this.startPool() : this.inline)
+    const batches = batch(tasks, (t) => t.bytes)
+    const progress = {root: source.root, hashed: 0, total: tasks.length, bytes: 0, cached: 0}
+    let next = 0
+    const lane = async (): Promise<void> => {
+      while (next < batches.length) {
+        this.checkSignal()
+        const group = batches[next++]!
+        const outcomes = await runner.hash(group.map((t) => t.task))
+        group.forEach((t, i) => this.takeHash(t.entries, outcomes[i]!))
+        progress.hashed += group.length
+        progress.bytes = this.hashing.hashedBytes
+        this.options.onProgress?.({phase: 'hash', side: 'source', ...progress})
+      }
+    }
+    await Promise.all(Array.from({length: this.lanes()}, lane))
+  }
+
+  private startPool(): ScanPool {
+    const threads = Math.max(1, Math.min(availableParallelism(), this.options.concurrency ?? Infinity))
+    return (this.pool = new ScanPool(this.config, threads))
+  }
+
+  private takeHash(entries: Partial<Record<Side, Entry>>, outcome: Partial<Record<Side, {md5: string; size: number} | {error: string}>>): void {
+    for (const side of ['source', 'replica'] as const) {
+      const entry = entries[side]
+      if (!entry) continue
+      const warning = applyHash(entry, outcome[side]!, this.hashing)
+      if (warning) this.manifests[side].warnings.push(warning)
+      else if (this.config.cache && hasIdentity(entry) && !isRacy(entry, this.config.scanStartNs)) {
+        const dir = parentPath(entry.path)
+        const lines = linesOf(this.chunks[side].get(dir) ?? '')
+        lines.set(baseName(entry.path), recordLine(baseName(entry.path), {size: entry.size, mtimeNs: entry.mtimeNs, ctimeNs: entry.ctimeNs, ino: entry.ino, md5: entry.md5!}))
+        this.chunks[side].set(dir, chunkOf(lines))
+        this.chunksChanged[side] = true
+      }
+    }
+    // Warnings stay sorted for rendering; hashing problems are rare, so re-sorting is cheap.
+    for (const side of ['source', 'replica'] as const) {
+      if (entries[side]?.unreadable) this.manifests[side].warnings.sort((a, b) => comparePaths(a.path, b.path))
+    }
+  }
+
+  storeChunks(caches: Record<Side, HashCache>): void {
+    for (const side of ['source', 'replica'] as const) caches[side].replaceChunks(this.chunks[side], this.chunksChanged[side])
+  }
+
+  result(): ScannedTrees {
+    return {...this.manifests, hashing: this.hashing, cacheProblems: this.cacheProblems}
+  }
+
+  private checkSignal(): void {
+    if (this.options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close()
+  }
+}
+
+function addCounts(into: HashCounts, more: HashCounts): void {
+  into.hashedFiles += more.hashedFiles
+  into.hashedBytes += more.hashedBytes
+  into.cachedFiles += more.cachedFiles
+}
+
+/** Groups items into batches of about HASH_BATCH_BYTES; a large item is a batch of its own. */
+function batch<T>(items: readonly T[], bytesOf: (item: T) => number): T[][] {
+  const batches: T[][] = []
+  let current: T[] = []
+  let bytes = 0
+  for (const item of items) {
+    if (current.length > 0 && (bytes + bytesOf(item) > HASH_BATCH_BYTES || current.length >= HASH_BATCH_FILES)) {
+      batches.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(item)
+    bytes += bytesOf(item)
+  }
+  if (current.length > 0) batches.push(current)
+  return batches
+}

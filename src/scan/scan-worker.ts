@@ -1,0 +1,19 @@
+/**
+ * Scanner thread body: runs directory jobs and hash tasks for the pool, one message each.
+ * The work itself is PairScanner's, the same code that runs inline for small trees.
+ */
+import {parentPort, workerData} from 'node:worker_threads'
+
+import {PairScanner, type PairScanConfig} from './pair-scan.js'
+import type {ScanRequest} from './scan-pool.js'
+
+const scanner = new PairScanner(workerData as PairScanConfig)
+
+parentPort?.on('message', ({id, request}: {id: number; request: ScanRequest}) => {
+  try {
+    const result = request.kind === 'dir' ? scanner.scanDirectory(request.job) : request.tasks.map((task) => scanner.hash(task))
+    parentPort?.postMessage({id, result})
+  } catch (error) {
+    parentPort?.postMessage({id, error: {message: (error as Error).message ?? String(error), code: (error as NodeJS.ErrnoException).code}})
+  }
+})
