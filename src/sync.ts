@@ -1,5 +1,4 @@
 import {HashCache} from './cache/hash-cache.js'
-import {describeFsError} from './errors.js'
 import type {ExcludeRules} from './filter/exclude-filter.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
@@ -50,7 +49,7 @@ export interface PreparedPlan {
 export async function preparePlan(roots: Roots, options: PrepareOptions): Promise<PreparedPlan> {
   const caches =
     options.cacheDir !== undefined && options.compare === 'md5'
-      ? {source: await HashCache.load(options.cacheDir, roots.source), replica: await HashCache.load(options.cacheDir, roots.replica)}
+      ? {source: await HashCache.open(options.cacheDir, roots.source), replica: await HashCache.open(options.cacheDir, roots.replica)}
       : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
   const scanned = await scanTrees(roots, {
@@ -62,12 +61,7 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
     onProgress: options.onProgress,
     signal: options.signal,
   })
-  for (const problem of scanned.cacheProblems) notices.push(`ignoring part of a hash cache: ${problem}`)
-  if (caches) {
-    for (const cache of [caches.source, caches.replica]) {
-      await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
-    }
-  }
+  for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
   const createdAt = (options.now?.() ?? new Date()).toISOString()
   const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
   return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, replicaCache: caches?.replica, notices}

@@ -29,7 +29,9 @@ export async function recordApplied(cache: HashCache, replicaRoot: string, appli
     }
   }
   if (known.length === 0) return
-  await sleep(RACY_WINDOW_MS)
+  // A margin over the window: timers count from a millisecond-rounded loop clock, so a
+  // bare window can wake a fraction of a millisecond short of it after a file's ctime.
+  await sleep(RACY_WINDOW_MS + 10)
   const examinedNs = wallClockNs()
   await Promise.all(
     known.map(async ({path, md5, size, mtimeMs}) => {

@@ -27,7 +27,10 @@ function openForReading(absPath: string): number {
   return openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW)
 }
 
-/** Fills as much of `buffer` as the file still has; 0 at the end. */
+/**
+ * Fills as much of `buffer` as the file still has. Less than a full buffer means the end
+ * was reached, so a small file costs two reads (the second confirms the end), not three.
+ */
 function readChunk(fd: number, buffer: Buffer): number {
   let filled = 0
   while (filled < buffer.length) {
@@ -44,10 +47,12 @@ export function hashFileSync(absPath: string, buffers: ReadBuffers): FileHash {
   try {
     const hash = createHash('md5')
     let size = 0
-    for (let n = readChunk(fd, buffers.a); n > 0; n = readChunk(fd, buffers.a)) {
+    let n: number
+    do {
+      n = readChunk(fd, buffers.a)
       hash.update(buffers.a.subarray(0, n))
       size += n
-    }
+    } while (n === buffers.a.length)
     return {md5: hash.digest('hex'), size}
   } finally {
     closeSync(fd)
@@ -76,10 +81,11 @@ export function hashPairSync(sourcePath: string, replicaPath: string, buffers: R
       let replicaHash: Hash | undefined
       let sourceSize = 0
       let replicaSize = 0
-      for (;;) {
-        const s = withSide('source', () => readChunk(sourceFd, buffers.a))
-        const r = withSide('replica', () => readChunk(replicaFd, buffers.b))
-        if (s === 0 && r === 0) break
+      let s: number
+      let r: number
+      do {
+        s = withSide('source', () => readChunk(sourceFd, buffers.a))
+        r = withSide('replica', () => readChunk(replicaFd, buffers.b))
         const sourceBytes = buffers.a.subarray(0, s)
         const replicaBytes = buffers.b.subarray(0, r)
         if (replicaHash === undefined && (s !== r || !sourceBytes.equals(replicaBytes))) replicaHash = sourceHash.copy()
@@ -87,7 +93,7 @@ export function hashPairSync(sourcePath: string, replicaPath: string, buffers: R
         replicaHash?.update(replicaBytes)
         sourceSize += s
         replicaSize += r
-      }
+      } while (s === buffers.a.length || r === buffers.b.length)
       const sourceMd5 = sourceHash.digest('hex')
       return {
         source: {md5: sourceMd5, size: sourceSize},

@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 
 import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
+import {chunkFileName, readChunk, writeChunk} from '../cache/chunk-files.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
 import {reconcile} from '../plan/decide.js'
@@ -28,8 +29,8 @@ export interface PairScanConfig {
   roots: Record<Side, string>
   exclude?: ExcludeRules
   compare: CompareMode
-  /** Whether jobs carry hash-cache chunks and results return new ones. */
-  cache: boolean
+  /** Each tree's hash-cache directory, when caching (see chunk-files.ts). */
+  caches?: Record<Side, string>
   /** When the scan started (wall clock): records of files changed since are racy. */
   scanStartNs: bigint
 }
@@ -38,8 +39,6 @@ export interface PairScanConfig {
 export interface DirJob {
   dir: string
   sides: Record<Side, boolean>
-  /** Cached records of the directory's files, per side ('' for none). */
-  chunks: Record<Side, string>
 }
 
 /** One side of a scanned directory. */
@@ -51,8 +50,6 @@ export interface SideResult {
   excluded: string[]
   /** Why the directory could not be listed, if it could not (a warning says so too). */
   listingError?: string
-  /** The directory's new cache chunk, when it differs from the one given. */
-  chunk?: string
 }
 
 /** Files read and hashes taken from the cache. */
@@ -70,7 +67,7 @@ export interface DirResult {
   /** Subdirectories to scan next, with the sides that have them. */
   subdirs: Array<{dir: string; sides: Record<Side, boolean>}>
   hashing: HashCounts
-  /** Cache chunks that could not be parsed (ignored). */
+  /** Cache files that could not be read (ignored) or written. */
   cacheProblems: string[]
 }
 
@@ -108,7 +105,12 @@ export class PairScanner {
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
     const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
-    if (this.config.compare === 'md5') this.fillHashes(job, source, replica, result, warn)
+    const stored = this.takeFromCache(job, listings, result)
+    if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn)
+    for (const side of ['source', 'replica'] as const) {
+      const listing = listings[side]
+      if (listing) this.storeInCache(job.dir, side, listing.entries, stored[side], result)
+    }
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
     mergeByPath(source, replica, (src, rep) => {
@@ -124,14 +126,7 @@ export class PairScanner {
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
       if (!listing) continue
-      const chunk = this.config.cache && this.config.compare === 'md5' ? this.chunkOf(side === 'source' ? source : replica) : ''
-      result.sides[side] = {
-        entries: kept[side],
-        warnings: listing.warnings,
-        temporaries: listing.temporaries,
-        excluded: listing.excluded,
-        ...(chunk !== job.chunks[side] ? {chunk} : {}),
-      }
+      result.sides[side] = {entries: kept[side], warnings: listing.warnings, temporaries: listing.temporaries, excluded: listing.excluded}
     }
     return result
   }
@@ -166,25 +161,12 @@ export class PairScanner {
   }
 
   /**
-   * Takes hashes from the cache, then hashes the small files a decision needs: every
-   * source file, and a replica file whose source twin has the same size (a pair is read
-   * side by side, see hashPairSync). Replica files without a twin are hashed only if the
-   * planner may pair them with a move, which is known after the whole walk.
+   * Hashes the small files a decision needs that the cache did not know: every source
+   * file, and a replica file whose source twin has the same size (a pair is read side by
+   * side, see hashPairSync). Replica files without a twin are hashed only if the planner
+   * may pair them with a move, which is known after the whole walk.
    */
-  private fillHashes(job: DirJob, source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void): void {
-    if (this.config.cache) {
-      for (const side of ['source', 'replica'] as const) {
-        const records = this.parseChunk(job, side, result)
-        for (const entry of side === 'source' ? source : replica) {
-          if (entry.type !== 'file' || entry.unreadable || !hasIdentity(entry)) continue
-          const md5 = records.lookup(baseName(entry.path), entry)
-          if (md5 !== undefined) {
-            entry.md5 = md5
-            result.hashing.cachedFiles++
-          }
-        }
-      }
-    }
+  private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void): void {
     mergeByPath(source, replica, (src, rep) => {
       if (!src || src.type !== 'file' || src.unreadable) return
       const twin = rep?.type === 'file' && !rep.unreadable && rep.size === src.size ? rep : undefined
@@ -201,19 +183,53 @@ export class PairScanner {
     })
   }
 
-  private parseChunk(job: DirJob, side: Side, result: DirResult): ChunkRecords {
-    const chunk = job.chunks[side]
-    if (chunk === '') return ChunkRecords.empty()
+  /**
+   * Takes known hashes from the cache files of the directory; returns the records stored
+   * per side (undefined when the file was unusable, so it is rewritten).
+   */
+  private takeFromCache(job: DirJob, listings: Partial<Record<Side, DirectoryListing>>, result: DirResult): Partial<Record<Side, string>> {
+    const stored: Partial<Record<Side, string>> = {}
+    const caches = this.config.caches
+    if (!caches || this.config.compare !== 'md5') return stored
+    for (const side of ['source', 'replica'] as const) {
+      const listing = listings[side]
+      if (!listing) continue
+      let records: ChunkRecords
+      try {
+        const text = readChunk(caches[side], this.config.roots[side], job.dir)
+        records = ChunkRecords.parse(text)
+        stored[side] = text
+      } catch (error) {
+        result.cacheProblems.push(`ignoring hash cache ${join(caches[side], chunkFileName(job.dir))}: ${(error as Error).message}`)
+        continue
+      }
+      for (const entry of listing.entries) {
+        if (entry.type !== 'file' || entry.unreadable || !hasIdentity(entry)) continue
+        const md5 = records.lookup(baseName(entry.path), entry)
+        if (md5 !== undefined) {
+          entry.md5 = md5
+          result.hashing.cachedFiles++
+        }
+      }
+    }
+    return stored
+  }
+
+  /** Rewrites the directory's cache file when its records changed. */
+  private storeInCache(dir: string, side: Side, entries: readonly Entry[], stored: string | undefined, result: DirResult): void {
+    const caches = this.config.caches
+    if (!caches || this.config.compare !== 'md5') return
+    const records = this.recordsOf(entries)
+    if (records === stored) return
     try {
-      return ChunkRecords.parse(chunk)
+      writeChunk(caches[side], this.config.roots[side], dir, records)
     } catch (error) {
-      result.cacheProblems.push(`${side} directory ${job.dir === '' ? '.' : job.dir}: ${(error as Error).message}`)
-      return ChunkRecords.empty()
+      result.cacheProblems.push(`cannot write hash cache ${caches[side]}: ${describeFsError(error)}`)
     }
   }
 
   /** The directory's records: every file with a known hash whose timestamps can be trusted. */
-  private chunkOf(entries: readonly Entry[]): string {
+  private recordsOf(entries: readonly Entry[]): string {
     let chunk = ''
     for (const e of entries) {
       if (e.type !== 'file' || e.md5 === undefined || !hasIdentity(e) || isRacy(e, this.config.scanStartNs)) continue

@@ -50,7 +50,9 @@ export class ScanPool implements ScanRunner {
 
   constructor(config: PairScanConfig, size: number) {
     for (let i = 0; i < Math.max(1, size); i++) {
-      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config})
+      // A small young generation: a scanner's garbage is short-lived, and the default
+      // (up to 48 MB per thread) would dominate the memory of a whole plan.
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 4}})
       worker.on('message', (reply: Reply) => this.settle(reply))
       worker.on('error', (error) => this.fail(worker, error))
       worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))

@@ -1,7 +1,6 @@
 import {statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 
-import {chunkOf, isRacy, linesOf, recordLine} from '../cache/cache-records.js'
 import type {HashCache} from '../cache/hash-cache.js'
 import {wallClockNs} from '../cache/wall-clock.js'
 import {describeFsError, TreesyncError} from '../errors.js'
@@ -9,7 +8,7 @@ import type {ExcludeRules} from '../filter/exclude-filter.js'
 import {replicaFilesToHash} from '../plan/hash-needs.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {Entry, Manifest} from '../tree/entry.js'
-import {baseName, comparePaths, parentPath} from '../tree/paths.js'
+import {comparePaths} from '../tree/paths.js'
 import {
   applyHash,
   hasIdentity,
@@ -63,7 +62,7 @@ export interface ScannedTrees {
   source: Manifest
   replica: Manifest
   hashing: HashCounts
-  /** Cache chunks that could not be read (they were ignored). */
+  /** Cache files that could not be read (they were ignored) or written. */
   cacheProblems: string[]
 }
 
@@ -81,14 +80,20 @@ const HASH_BATCH_FILES = 256
  */
 export async function scanTrees(roots: Record<Side, string>, options: ScanTreesOptions): Promise<ScannedTrees> {
   const replicaExists = checkRoots(roots)
-  const caching = options.compare === 'md5' && options.caches !== undefined
-  const config: PairScanConfig = {roots, exclude: options.exclude, compare: options.compare, cache: caching, scanStartNs: wallClockNs()}
+  const caches = options.compare === 'md5' ? options.caches : undefined
+  const config: PairScanConfig = {
+    roots,
+    exclude: options.exclude,
+    compare: options.compare,
+    caches: caches && {source: caches.source.dir, replica: caches.replica.dir},
+    scanStartNs: wallClockNs(),
+  }
   const scan = new TreeScan(config, options, replicaExists)
   try {
     await scan.walk()
     scan.finishManifests()
     if (options.compare === 'md5') await scan.hashRemaining()
-    if (caching) scan.storeChunks(options.caches!)
+    if (caches) await scan.updateCaches(caches)
     return scan.result()
   } finally {
     await scan.close()
@@ -112,10 +117,12 @@ function checkRoots(roots: Record<Side, string>): boolean {
 class TreeScan {
   private readonly manifests: Record<Side, Manifest>
   private readonly dirs: Record<Side, Map<string, Entry>> = {source: new Map(), replica: new Map()}
-  private readonly chunks: Record<Side, Map<string, string>> = {source: new Map(), replica: new Map()}
-  private readonly chunksChanged: Record<Side, boolean> = {source: false, replica: false}
+  /** Directories listed, per side: their cache files are the ones to keep. */
+  private readonly scannedDirs: Record<Side, string[]> = {source: [], replica: []}
+  /** Files hashed after the walk, to add to the caches. */
+  private readonly lateHashes: Array<[Side, Entry]> = []
   private readonly hashing: HashCounts = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
-  private readonly cacheProblems: string[] = []
+  private readonly cacheProblems = new Set<string>()
   private readonly listed: Record<Side, number> = {source: 0, replica: 0}
   private readonly inline: InlineRunner
   private pool: ScanPool | undefined
@@ -177,8 +184,7 @@ class TreeScan {
   }
 
   private job(dir: string, sides: Record<Side, boolean>): DirJob {
-    const chunk = (side: Side) => (this.config.cache && sides[side] ? this.options.caches![side].chunk(dir) : '')
-    return {dir, sides, chunks: {source: chunk('source'), replica: chunk('replica')}}
+    return {dir, sides}
   }
 
   /** Adds one directory's result to the manifests; returns the subdirectories to scan. */
@@ -200,16 +206,13 @@ class TreeScan {
       manifest.temporaries.push(...part.temporaries)
       manifest.excluded.push(...part.excluded)
       this.listed[side] += part.entries.length + result.matched
-      if (part.listingError === undefined && this.config.cache) {
-        this.chunks[side].set(job.dir, part.chunk ?? job.chunks[side])
-        if (part.chunk !== undefined) this.chunksChanged[side] = true
-      }
+      if (part.listingError === undefined) this.scannedDirs[side].push(job.dir)
       this.options.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
     }
     this.manifests.source.matched! += result.matched
     this.manifests.replica.matched! += result.matched
     addCounts(this.hashing, result.hashing)
-    this.cacheProblems.push(...result.cacheProblems)
+    for (const problem of result.cacheProblems) this.cacheProblems.add(problem)
     return result.subdirs.map((sub) => this.job(sub.dir, sub.sides))
   }
 
@@ -271,27 +274,34 @@ class TreeScan {
       const entry = entries[side]
       if (!entry) continue
       const warning = applyHash(entry, outcome[side]!, this.hashing)
-      if (warning) this.manifests[side].warnings.push(warning)
-      else if (this.config.cache && hasIdentity(entry) && !isRacy(entry, this.config.scanStartNs)) {
-        const dir = parentPath(entry.path)
-        const lines = linesOf(this.chunks[side].get(dir) ?? '')
-        lines.set(baseName(entry.path), recordLine(baseName(entry.path), {size: entry.size, mtimeNs: entry.mtimeNs, ctimeNs: entry.ctimeNs, ino: entry.ino, md5: entry.md5!}))
-        this.chunks[side].set(dir, chunkOf(lines))
-        this.chunksChanged[side] = true
-      }
-    }
-    // Warnings stay sorted for rendering; hashing problems are rare, so re-sorting is cheap.
-    for (const side of ['source', 'replica'] as const) {
-      if (entries[side]?.unreadable) this.manifests[side].warnings.sort((a, b) => comparePaths(a.path, b.path))
+      if (warning) {
+        const warnings = this.manifests[side].warnings
+        warnings.push(warning)
+        // Kept sorted for rendering; read failures are rare, so re-sorting is cheap.
+        warnings.sort((a, b) => comparePaths(a.path, b.path))
+      } else this.lateHashes.push([side, entry])
     }
   }
 
-  storeChunks(caches: Record<Side, HashCache>): void {
-    for (const side of ['source', 'replica'] as const) caches[side].replaceChunks(this.chunks[side], this.chunksChanged[side])
+  /** Adds what was hashed after the walk to the caches, and drops the files of vanished directories. */
+  async updateCaches(caches: Record<Side, HashCache>): Promise<void> {
+    for (const [side, entry] of this.lateHashes) {
+      if (!hasIdentity(entry)) continue
+      const {size, mtimeNs, ctimeNs, ino, md5} = entry
+      caches[side].remember(entry.path, {size, mtimeNs, ctimeNs, ino, md5: md5!}, this.config.scanStartNs)
+    }
+    for (const side of ['source', 'replica'] as const) {
+      try {
+        await caches[side].save()
+        await caches[side].removeStale(this.scannedDirs[side])
+      } catch (error) {
+        this.cacheProblems.add(`cannot write hash cache ${caches[side].dir}: ${describeFsError(error)}`)
+      }
+    }
   }
 
   result(): ScannedTrees {
-    return {...this.manifests, hashing: this.hashing, cacheProblems: this.cacheProblems}
+    return {...this.manifests, hashing: this.hashing, cacheProblems: [...this.cacheProblems]}
   }
 
   private checkSignal(): void {

@@ -116,20 +116,28 @@ describe('the hash cache', () => {
   test('a corrupt cache file is ignored with a warning and results do not change', async (t) => {
     const s = await scene(t)
     await plan(s)
-    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
-    await writeFile(file, 'treesync-hash-cache 2\t"x"\n\u0000garbage\tline\n')
-    const after = await plan(s)
-    assert.equal(after.notices.length, 1)
-    assert.match(after.notices[0]!, /ignoring hash cache .*: it belongs to another tree/)
-    assert.deepEqual(after.plan.operations, [])
-    await writeFile(file, 'not a cache at all')
-    assert.match((await plan(s)).notices[0]!, /not a treesync hash cache/)
+    const root = (await resolveRoots(s.source, s.replica)).source
+    const file = HashCache.chunkFileFor(s.cache, root, '')
+    const corruptions: Array<[string, RegExp]> = [
+      ['treesync-hash-cache 2\t"x"\t""\n\u0000garbage\tline\n', /it belongs to another tree/],
+      ['not a cache at all', /not a treesync hash cache of this version/],
+      [`treesync-hash-cache 2\t${JSON.stringify(root)}\t""\na.txt\t4\tgarbage\n`, /malformed record/],
+    ]
+    for (const [text, problem] of corruptions) {
+      await writeFile(file, text)
+      const after = await plan(s)
+      assert.equal(after.notices.length, 1)
+      assert.match(after.notices[0]!, new RegExp(`^ignoring hash cache ${file}: ${problem.source}`))
+      assert.deepEqual(after.plan.operations, [])
+      assert.equal(after.hashing.hashedFiles, 1, 'only the file whose record was lost is hashed again')
+      assert.equal((await plan(s)).notices.length, 0, 'the corrupt file was replaced')
+    }
   })
 
   test('a cache recording a wrong hash for an unchanged identity is the only way to fool it, and entries must match exactly', async (t) => {
     const s = await scene(t)
     await plan(s)
-    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
+    const file = HashCache.chunkFileFor(s.cache, (await resolveRoots(s.source, s.replica)).source, '')
     const text = await readFile(file, 'utf8')
     // Change one identity field (the size) of a record: the record must no longer be used.
     const edited = text.replace(/(\na\.txt\t)4\t/, '$15\t')
