@@ -1,4 +1,4 @@
-import ora, {type Ora} from 'ora'
+import type {Ora} from 'ora'
 
 import {colourWanted, type PrepareProgress} from '../../src/index.js'
 
@@ -10,21 +10,22 @@ const REFRESH_MS = 100
  * pipes and CI logs stay clean.
  */
 export class ScanSpinner {
-  private readonly spinner: Ora | undefined
   private last = 0
 
-  constructor() {
-    // ora prints its text once even when it cannot animate, so off a terminal there is no
-    // spinner at all; nor on a terminal reporting 0 columns, where ora's line count is
-    // Infinity and clearing never ends.
-    const stream = process.stderr
-    const usable = stream.isTTY && (stream.columns ?? 0) > 0
-    this.spinner = usable ? ora({stream, text: 'Scanning…', color: colourWanted(stream, process.env) ? 'cyan' : false}) : undefined
-  }
+  private constructor(private readonly spinner: Ora | undefined) {}
 
-  start(): this {
-    this.spinner?.start()
-    return this
+  /**
+   * Starts a spinner if stderr can show one. ora prints its text once even when it cannot
+   * animate, so off a terminal there is no spinner at all; nor on a terminal reporting 0
+   * columns, where ora's line count is Infinity and clearing never ends. ora is loaded only
+   * then: it is a sizeable part of the CLI's memory, wasted in pipes and CI.
+   */
+  static async start(): Promise<ScanSpinner> {
+    const stream = process.stderr
+    if (!stream.isTTY || (stream.columns ?? 0) <= 0) return new ScanSpinner(undefined)
+    const {default: ora} = await import('ora')
+    const spinner = ora({stream, text: 'Scanning…', color: colourWanted(stream, process.env) ? 'cyan' : false})
+    return new ScanSpinner(spinner.start())
   }
 
   update = (progress: PrepareProgress): void => {

@@ -115,7 +115,7 @@ export async function openSession(
 /** Scans and plans with a spinner; warnings are logged. */
 export async function planSession(session: Session): Promise<PreparedPlan> {
   const internal = await internalRelativePaths(session.roots, session.ownFiles)
-  const spinner = new ScanSpinner().start()
+  const spinner = await ScanSpinner.start()
   try {
     const prepared = await preparePlan(session.roots, {
       compare: session.compare,

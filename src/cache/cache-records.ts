@@ -56,25 +56,35 @@ export function recordLine(name: string, record: HashRecord): string {
   return `${encodeField(name)}\t${identityKey(record)}\t${record.md5}\n`
 }
 
-const RECORD = /^(\d+\t\d+\t\d+\t\d+)\t([0-9a-f]{32})$/
+const MD5_LENGTH = 32
+const MD5 = /^[0-9a-f]{32}$/
 
-/** Remembered hashes of one directory's files, by name. */
+/** Remembered hashes of one directory's files, by name: the identity key and MD5 of each. */
 export class ChunkRecords {
-  private constructor(private readonly byName: Map<string, {key: string; md5: string}>) {}
+  private constructor(private readonly byName: Map<string, string>) {}
 
   static empty(): ChunkRecords {
     return new ChunkRecords(new Map())
   }
 
-  /** Parses a chunk; a malformed line throws (the caller ignores the whole chunk). */
+  /**
+   * Splits a chunk into records without checking their fields: a record is used only when
+   * its identity text equals the one built from a fresh lstat (digits only) and its MD5
+   * is well-formed, so a damaged record can only go unused. A line without the fields'
+   * shape throws (the caller ignores the whole chunk, with a warning).
+   */
   static parse(chunk: string): ChunkRecords {
-    const byName = new Map<string, {key: string; md5: string}>()
-    for (const line of chunk.split('\n')) {
-      if (line === '') continue
-      const tab = line.indexOf('\t')
-      const match = tab > 0 ? RECORD.exec(line.slice(tab + 1)) : null
-      if (!match) throw new Error(`malformed record ${JSON.stringify(line.slice(0, 80))}`)
-      byName.set(decodeField(line.slice(0, tab)), {key: match[1]!, md5: match[2]!})
+    const byName = new Map<string, string>()
+    let at = 0
+    while (at < chunk.length) {
+      let end = chunk.indexOf('\n', at)
+      if (end < 0) end = chunk.length
+      const tab = chunk.indexOf('\t', at)
+      if (tab <= at || tab > end - MD5_LENGTH - 2 || chunk.charCodeAt(end - MD5_LENGTH - 1) !== 0x09) {
+        throw new Error(`malformed record ${JSON.stringify(chunk.slice(at, Math.min(end, at + 80)))}`)
+      }
+      byName.set(decodeField(chunk.slice(at, tab)), chunk.slice(tab + 1, end))
+      at = end + 1
     }
     return new ChunkRecords(byName)
   }
@@ -82,7 +92,11 @@ export class ChunkRecords {
   /** The MD5 remembered for exactly this identity, if any. */
   lookup(name: string, identity: FileIdentity): string | undefined {
     const record = this.byName.get(name)
-    return record && record.key === identityKey(identity) ? record.md5 : undefined
+    if (record === undefined) return undefined
+    const key = identityKey(identity)
+    if (record.length !== key.length + 1 + MD5_LENGTH || !record.startsWith(key) || record.charCodeAt(key.length) !== 0x09) return undefined
+    const md5 = record.slice(key.length + 1)
+    return MD5.test(md5) ? md5 : undefined
   }
 }
 

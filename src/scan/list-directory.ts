@@ -31,22 +31,35 @@ export function listDirectory(root: string, dir: string, exclude?: ExcludeFn): D
   const listing: DirectoryListing = {entries: [], warnings: [], temporaries: [], excluded: []}
   // Paths are already normal, so plain concatenation does what path.join would, cheaper.
   const base = dir === '' ? root : `${root}/${dir}`
-  const dirents = readdirSync(base, {encoding: 'buffer', withFileTypes: true}) as Dirent<Buffer>[]
-  for (const dirent of dirents) visit(root, dir, dirent, listing, exclude)
+  const dirents = readdirSync(base, {withFileTypes: true})
+  // Decoding replaces bytes that are not UTF-8 with U+FFFD. Only then is the directory
+  // listed again as bytes, to tell a mangled name from a real U+FFFD.
+  const undecodable = dirents.some((d) => d.name.includes('\uFFFD')) ? undecodableNames(base) : undefined
+  for (const dirent of dirents) {
+    const path = joinPath(dir, dirent.name)
+    if (undecodable?.has(dirent.name)) {
+      // Names that are not valid UTF-8 cannot round-trip through JS strings; copying them
+      // under a mangled name would be wrong, so they are skipped loudly.
+      listing.warnings.push({path, message: 'skipped: file name is not valid UTF-8'})
+      listing.excluded.push(path)
+    } else visit(root, path, dirent, listing, exclude)
+  }
   listing.entries.sort((a, b) => comparePaths(a.path, b.path))
   return listing
 }
 
-function visit(root: string, dir: string, dirent: Dirent<Buffer>, listing: DirectoryListing, exclude?: ExcludeFn): void {
-  const name = dirent.name.toString('utf8')
-  const path = joinPath(dir, name)
-  // Names that are not valid UTF-8 cannot round-trip through JS strings; copying them
-  // under a mangled name would be wrong, so they are skipped loudly.
-  if (!Buffer.from(name, 'utf8').equals(dirent.name)) {
-    listing.warnings.push({path, message: 'skipped: file name is not valid UTF-8'})
-    listing.excluded.push(path)
-    return
+/** The decoded forms of the names in a directory that are not valid UTF-8. */
+function undecodableNames(base: string): Set<string> {
+  const names = new Set<string>()
+  for (const raw of readdirSync(base, {encoding: 'buffer'})) {
+    const name = raw.toString('utf8')
+    if (!Buffer.from(name, 'utf8').equals(raw)) names.add(name)
   }
+  return names
+}
+
+function visit(root: string, path: string, dirent: Dirent, listing: DirectoryListing, exclude?: ExcludeFn): void {
+  const name = dirent.name
   if (isTempName(name)) {
     listing.temporaries.push(path)
     return
@@ -113,7 +126,7 @@ function statType(st: BigIntStats): EntryType | undefined {
   return undefined
 }
 
-function direntType(dirent: Dirent<Buffer>): EntryType {
+function direntType(dirent: Dirent): EntryType {
   if (dirent.isDirectory()) return 'dir'
   if (dirent.isSymbolicLink()) return 'symlink'
   return 'file'

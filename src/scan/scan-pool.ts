@@ -2,12 +2,12 @@ import {Worker} from 'node:worker_threads'
 
 import type {DirJob, DirResult, HashOutcome, HashTask, PairScanConfig, PairScanner} from './pair-scan.js'
 
-/** Work for a scanner: one directory pair, or a batch of files to hash. */
-export type ScanRequest = {kind: 'dir'; job: DirJob} | {kind: 'hash'; tasks: HashTask[]}
+/** Work for a scanner: a few directory pairs, or a batch of files to hash. */
+export type ScanRequest = {kind: 'dirs'; jobs: DirJob[]} | {kind: 'hash'; tasks: HashTask[]}
 
 /** Runs scan requests, on this thread or on scanner threads. */
 export interface ScanRunner {
-  scanDirectory(job: DirJob): Promise<DirResult>
+  scanDirectories(jobs: DirJob[]): Promise<DirResult[]>
   hash(tasks: HashTask[]): Promise<HashOutcome[]>
   close(): Promise<void>
 }
@@ -16,8 +16,8 @@ export interface ScanRunner {
 export class InlineRunner implements ScanRunner {
   constructor(private readonly scanner: PairScanner) {}
 
-  async scanDirectory(job: DirJob): Promise<DirResult> {
-    return this.scanner.scanDirectory(job)
+  async scanDirectories(jobs: DirJob[]): Promise<DirResult[]> {
+    return jobs.map((job) => this.scanner.scanDirectory(job))
   }
 
   async hash(tasks: HashTask[]): Promise<HashOutcome[]> {
@@ -52,7 +52,7 @@ export class ScanPool implements ScanRunner {
     for (let i = 0; i < Math.max(1, size); i++) {
       // A small young generation: a scanner's garbage is short-lived, and the default
       // (up to 48 MB per thread) would dominate the memory of a whole plan.
-      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 4}})
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 8}})
       worker.on('message', (reply: Reply) => this.settle(reply))
       worker.on('error', (error) => this.fail(worker, error))
       worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
@@ -66,8 +66,8 @@ export class ScanPool implements ScanRunner {
     return this.workers.length * 2
   }
 
-  scanDirectory(job: DirJob): Promise<DirResult> {
-    return this.post({kind: 'dir', job}) as Promise<DirResult>
+  scanDirectories(jobs: DirJob[]): Promise<DirResult[]> {
+    return this.post({kind: 'dirs', jobs}) as Promise<DirResult[]>
   }
 
   hash(tasks: HashTask[]): Promise<HashOutcome[]> {

@@ -67,6 +67,7 @@ export interface ScannedTrees {
 }
 
 const DEFAULT_INLINE_ENTRIES = 5000
+const DIRS_PER_REQUEST = 16
 /** Files hashed per request after the walk: enough to amortise a message, small enough to spread. */
 const HASH_BATCH_BYTES = 4 * 1024 * 1024
 const HASH_BATCH_FILES = 256
@@ -165,14 +166,18 @@ class TreeScan {
       const pump = (): void => {
         while (!failed && queue.length > 0 && active < this.lanes()) {
           if (this.options.signal?.aborted) return fail(new TreesyncError('INTERRUPTED', 'interrupted'))
-          const job = queue.pop()!
+          // A few directories per request: a message costs about as much as a directory
+          // of small files, but a long queue is still shared by every thread.
+          const jobs = queue.splice(-Math.min(DIRS_PER_REQUEST, Math.ceil(queue.length / this.lanes())))
           active++
           this.runner()
-            .scanDirectory(job)
-            .then((result) => {
+            .scanDirectories(jobs)
+            .then((results) => {
               active--
               if (failed) return
-              for (const sub of this.take(job, result)) queue.push(sub)
+              results.forEach((result, i) => {
+                for (const sub of this.take(jobs[i]!, result)) queue.push(sub)
+              })
               if (queue.length === 0 && active === 0) resolve()
               else pump()
             })

@@ -11,7 +11,7 @@ const scanner = new PairScanner(workerData as PairScanConfig)
 
 parentPort?.on('message', ({id, request}: {id: number; request: ScanRequest}) => {
   try {
-    const result = request.kind === 'dir' ? scanner.scanDirectory(request.job) : request.tasks.map((task) => scanner.hash(task))
+    const result = request.kind === 'dirs' ? request.jobs.map((job) => scanner.scanDirectory(job)) : request.tasks.map((task) => scanner.hash(task))
     parentPort?.postMessage({id, result})
   } catch (error) {
     parentPort?.postMessage({id, error: {message: (error as Error).message ?? String(error), code: (error as NodeJS.ErrnoException).code}})
