@@ -56,6 +56,15 @@ test('skips names that are not valid UTF-8 with a warning, instead of copying th
   assert.match(manifest.warnings[0]!.message, /not valid UTF-8/)
 })
 
+test('a name that really contains U+FFFD is kept; only names whose bytes are not UTF-8 are skipped', async (t) => {
+  const root = await tempDir(t)
+  await writeFile(join(root, 'real-\uFFFD'), 'valid UTF-8')
+  await writeFile(Buffer.concat([Buffer.from(root + '/bad-'), Buffer.from([0xff])]), 'x')
+  const manifest = await scanTree(root)
+  assert.deepEqual(manifest.entries.map((e) => e.path), ['real-\uFFFD'])
+  assert.deepEqual(manifest.warnings, [{path: 'bad-\uFFFD', message: 'skipped: file name is not valid UTF-8'}])
+})
+
 test('keeps unicode names byte-exact: NFC and NFD forms are different entries', async (t) => {
   const root = await tempDir(t)
   await writeFile(join(root, 'caf\u00e9'), 'nfc')
