@@ -1,9 +1,10 @@
 import {HashCache} from './cache/hash-cache.js'
+import {describeFsError} from './errors.js'
 import type {ExcludeRules} from './filter/exclude-filter.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import type {Roots} from './roots.js'
-import {scanTrees, type TreeScanProgress} from './scan/scan-trees.js'
+import {scanTrees, type ScannedTrees, type TreeScanProgress} from './scan/scan-trees.js'
 import type {HashCounts} from './scan/pair-scan.js'
 import type {Manifest} from './tree/entry.js'
 
@@ -52,16 +53,25 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
       ? {source: await HashCache.open(options.cacheDir, roots.source), replica: await HashCache.open(options.cacheDir, roots.replica)}
       : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
-  const scanned = await scanTrees(roots, {
-    compare: options.compare,
-    exclude: options.exclude,
-    caches,
-    concurrency: options.concurrency,
-    inlineEntries: options.inlineEntries,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  })
-  for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
+  let scanned: ScannedTrees
+  try {
+    scanned = await scanTrees(roots, {
+      compare: options.compare,
+      exclude: options.exclude,
+      caches,
+      concurrency: options.concurrency,
+      inlineEntries: options.inlineEntries,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    })
+    for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
+    for (const cache of caches ? [caches.source, caches.replica] : []) {
+      await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
+    }
+  } finally {
+    caches?.source.close()
+    caches?.replica.close()
+  }
   const createdAt = (options.now?.() ?? new Date()).toISOString()
   const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
   return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, replicaCache: caches?.replica, notices}

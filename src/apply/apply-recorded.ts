@@ -30,7 +30,7 @@ export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): 
   const cache = options.replicaCache
   if (cache && result.applied.length > 0) {
     await recordApplied(cache, plan.replica, result.applied)
-    await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.dir}`))
+    await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.file}`))
   }
   return result
 }

@@ -1,51 +1,90 @@
-import {mkdir, readdir, unlink} from 'node:fs/promises'
+import {closeSync, openSync} from 'node:fs'
+import {mkdir} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 
-import {describeFsError} from '../errors.js'
 import {baseName, parentPath} from '../tree/paths.js'
+import {readChunkAt, readIndex, writeCacheFile, type ChunkSpan} from './cache-file.js'
 import {chunkOf, isRacy, linesOf, recordLine, type HashRecord} from './cache-records.js'
-import {chunkFileName, readChunk, treeCacheDir, writeChunk} from './chunk-files.js'
 
 export {isRacy, RACY_WINDOW_MS, type FileIdentity, type HashRecord} from './cache-records.js'
 
+/** The file and the index of the cache as it is on disk, open for reading. */
+interface StoredCache {
+  fd: number
+  index: Map<string, ChunkSpan>
+}
+
 /**
- * The persistent hash cache of one tree (see chunk-files.ts for its layout). Scanners
- * read and write it a directory at a time as they go; this handle is what the rest of the
- * engine holds: it records what apply wrote, and drops the files of directories that no
- * longer exist. A missing, foreign or corrupt cache only costs time: a record is used only
- * when every identity field matches, and what cannot be read is ignored with a warning.
+ * The persistent hash cache of one tree (file layout in cache-file.ts). While a scan runs,
+ * the file stays open and scanner threads read the chunks of the directories they scan
+ * (`readable`, `span`); the scan hands back the chunks that changed and the directories
+ * it saw. After apply, `remember`/`forget` record what apply wrote. `save` writes a new
+ * file only if something changed. A missing, foreign or corrupt cache only costs time: a
+ * record is used only when every identity field matches, and a file that cannot be read
+ * is ignored with a warning and replaced.
  */
 export class HashCache {
-  /** Records remembered or forgotten since the last save, by directory then name. */
-  private readonly edits = new Map<string, Map<string, string | undefined>>()
+  private stored: StoredCache | undefined
+  /** New records per directory, from the scan and from apply. */
+  private readonly changed = new Map<string, string>()
+  /** The directories the tree has, once a scan has seen them: the others are dropped. */
+  private present: Set<string> | undefined
+  private dirty = false
+  /** The file on disk is not to be read (it was found foreign or damaged). */
+  private ignoreStored: boolean
 
   private constructor(
-    /** The tree's cache directory. */
-    readonly dir: string,
+    readonly file: string,
     readonly root: string,
-    /** Why the cache cannot be used as it should, if so (for a warning). */
+    stored: StoredCache | undefined,
+    /** Why the stored cache was ignored, if it was (for a warning). */
     readonly problem: string | undefined,
-  ) {}
-
-  /** The cache directory of a tree root inside a cache directory. */
-  static directoryFor(cacheDir: string, root: string): string {
-    return treeCacheDir(cacheDir, root)
+  ) {
+    this.stored = stored
+    this.dirty = problem !== undefined
+    this.ignoreStored = problem !== undefined
   }
 
-  /** The file holding the records of one directory of a tree. */
-  static chunkFileFor(cacheDir: string, root: string, dir: string): string {
-    return join(treeCacheDir(cacheDir, root), chunkFileName(dir))
+  /** The cache file for a tree root inside a cache directory. */
+  static fileFor(cacheDir: string, root: string): string {
+    return join(cacheDir, 'hashes', `${createHash('sha256').update(root).digest('hex').slice(0, 32)}.cache`)
   }
 
-  /** Opens (creating) the cache of `root`; never throws (a problem is reported in `problem`). */
+  /** Opens the cache of `root`; never throws (a bad cache opens empty, with `problem` set). */
   static async open(cacheDir: string, root: string): Promise<HashCache> {
-    const dir = treeCacheDir(cacheDir, root)
+    const file = HashCache.fileFor(cacheDir, root)
+    await mkdir(join(cacheDir, 'hashes'), {recursive: true}).catch(() => undefined)
+    let fd: number
     try {
-      await mkdir(dir, {recursive: true})
-      return new HashCache(dir, root, undefined)
+      fd = openSync(file, 'r')
     } catch (error) {
-      return new HashCache(dir, root, `cannot write hash cache ${dir}: ${describeFsError(error)}`)
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+      return new HashCache(file, root, undefined, missing ? undefined : `cannot read hash cache ${file}`)
     }
+    try {
+      return new HashCache(file, root, {fd, index: readIndex(fd, root)}, undefined)
+    } catch (error) {
+      closeSync(fd)
+      return new HashCache(file, root, undefined, `ignoring hash cache ${file}: ${(error as Error).message}`)
+    }
+  }
+
+  /** The descriptor scanner threads read chunks from, while the cache is open. */
+  get readable(): number | undefined {
+    return this.stored?.fd
+  }
+
+  /** Where the stored records of a directory are, if it has any. */
+  span(dir: string): ChunkSpan | undefined {
+    return this.stored?.index.get(dir)
+  }
+
+  /** Takes a scan's outcome: the records of directories that changed, and every directory seen. */
+  takeScan(changed: ReadonlyMap<string, string>, present: Iterable<string>): void {
+    for (const [dir, records] of changed) this.changed.set(dir, records)
+    this.present = new Set(present)
+    this.dirty ||= changed.size > 0 || [...(this.stored?.index.keys() ?? [])].some((dir) => !this.present!.has(dir))
   }
 
   /** Remembers a hash for a file identity examined (stat'ed) at `examinedNs` (wall clock). */
@@ -58,38 +97,71 @@ export class HashCache {
     this.edit(path, undefined)
   }
 
-  /** Writes the directories whose records were remembered or forgotten since the last save. */
+  /**
+   * Writes the records atomically (temporary file + rename) if they changed, and closes
+   * the stored file: later edits (after apply) reopen the file just written.
+   */
   async save(): Promise<void> {
-    for (const [dir, edits] of this.edits) {
-      let stored: string
-      try {
-        stored = readChunk(this.dir, this.root, dir)
-      } catch {
-        stored = '' // a corrupt file is replaced by the records known now
-      }
-      const lines = linesOf(stored)
-      for (const [name, line] of edits) {
-        if (line === undefined) lines.delete(name)
-        else lines.set(name, line)
-      }
-      const records = chunkOf(lines)
-      if (records !== stored) writeChunk(this.dir, this.root, dir, records)
+    try {
+      if (!this.dirty) return
+      const stored = this.storedFile()
+      const dirs = new Set([...(this.present ?? stored?.index.keys() ?? []), ...this.changed.keys()])
+      writeCacheFile(this.file, this.root, dirs, (dir) => this.recordsOf(dir))
+      this.dirty = false
+      this.ignoreStored = false
+      this.changed.clear()
+      this.present = undefined
+    } finally {
+      this.close()
     }
-    this.edits.clear()
   }
 
-  /** Removes the files of directories not in `scanned` (the tree no longer has them). */
-  async removeStale(scanned: Iterable<string>): Promise<void> {
-    const keep = new Set([...scanned].map(chunkFileName))
-    for (const name of await readdir(this.dir)) {
-      if (!keep.has(name)) await unlink(join(this.dir, name)).catch(() => undefined)
+  /** Closes the stored file, if open (a cache not saved must still be closed). */
+  close(): void {
+    if (this.stored) closeSync(this.stored.fd)
+    this.stored = undefined
+  }
+
+  /** The file on disk, opened on demand; undefined when there is none or it is unusable. */
+  private storedFile(): StoredCache | undefined {
+    if (this.stored || this.ignoreStored) return this.stored
+    let fd: number
+    try {
+      fd = openSync(this.file, 'r')
+    } catch {
+      return undefined
+    }
+    try {
+      this.stored = {fd, index: readIndex(fd, this.root)}
+    } catch {
+      closeSync(fd)
+      this.ignoreStored = true
+    }
+    return this.stored
+  }
+
+  private recordsOf(dir: string): string {
+    const changed = this.changed.get(dir)
+    if (changed !== undefined) return changed
+    const stored = this.storedFile()
+    const span = stored?.index.get(dir)
+    if (!stored || !span) return ''
+    try {
+      return readChunkAt(stored.fd, span, dir)
+    } catch {
+      return '' // damaged: its files are hashed again next time
     }
   }
 
   private edit(path: string, line: string | undefined): void {
     const dir = parentPath(path)
-    const edits = this.edits.get(dir) ?? new Map<string, string | undefined>()
-    edits.set(baseName(path), line)
-    this.edits.set(dir, edits)
+    const lines = linesOf(this.recordsOf(dir))
+    const name = baseName(path)
+    if (line === undefined) lines.delete(name)
+    else lines.set(name, line)
+    const records = chunkOf(lines)
+    if (records === this.recordsOf(dir)) return
+    this.changed.set(dir, records)
+    this.dirty = true
   }
 }

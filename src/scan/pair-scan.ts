@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
 import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
-import {chunkFileName, readChunk, writeChunk} from '../cache/chunk-files.js'
+import {readChunkAt, type ChunkSpan} from '../cache/cache-file.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
 import {reconcile} from '../plan/decide.js'
@@ -29,8 +29,11 @@ export interface PairScanConfig {
   roots: Record<Side, string>
   exclude?: ExcludeRules
   compare: CompareMode
-  /** Each tree's hash-cache directory, when caching (see chunk-files.ts). */
-  caches?: Record<Side, string>
+  /**
+   * Each tree's hash-cache file when caching: its name (for warnings) and the descriptor
+   * it is open on, if it exists (threads share descriptors; see cache-file.ts).
+   */
+  caches?: Record<Side, {file: string; fd?: number}>
   /** When the scan started (wall clock): records of files changed since are racy. */
   scanStartNs: bigint
 }
@@ -39,6 +42,8 @@ export interface PairScanConfig {
 export interface DirJob {
   dir: string
   sides: Record<Side, boolean>
+  /** Where the cached records of the directory are, per side. */
+  spans?: Partial<Record<Side, ChunkSpan>>
 }
 
 /** One side of a scanned directory. */
@@ -67,7 +72,9 @@ export interface DirResult {
   /** Subdirectories to scan next, with the sides that have them. */
   subdirs: Array<{dir: string; sides: Record<Side, boolean>}>
   hashing: HashCounts
-  /** Cache files that could not be read (ignored) or written. */
+  /** New cache records of the directory, per side, when they differ from the stored ones. */
+  chunks: Partial<Record<Side, string>>
+  /** Cached records that could not be read (they were ignored). */
   cacheProblems: string[]
 }
 
@@ -90,7 +97,7 @@ export class PairScanner {
   }
 
   scanDirectory(job: DirJob): DirResult {
-    const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, cacheProblems: []}
+    const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, chunks: {}, cacheProblems: []}
     const listings: Partial<Record<Side, DirectoryListing>> = {}
     for (const side of ['source', 'replica'] as const) {
       if (!job.sides[side]) continue
@@ -109,7 +116,7 @@ export class PairScanner {
     if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn)
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
-      if (listing) this.storeInCache(job.dir, side, listing.entries, stored[side], result)
+      if (listing) this.storeInCache(side, listing.entries, stored[side], result)
     }
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
@@ -184,23 +191,24 @@ export class PairScanner {
   }
 
   /**
-   * Takes known hashes from the cache files of the directory; returns the records stored
-   * per side (undefined when the file was unusable, so it is rewritten).
+   * Takes known hashes from the cached records of the directory; returns the records
+   * stored per side (undefined when they were unusable, so they are replaced).
    */
   private takeFromCache(job: DirJob, listings: Partial<Record<Side, DirectoryListing>>, result: DirResult): Partial<Record<Side, string>> {
     const stored: Partial<Record<Side, string>> = {}
     const caches = this.config.caches
-    if (!caches || this.config.compare !== 'md5') return stored
+    if (!caches) return stored
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
       if (!listing) continue
+      const span = job.spans?.[side]
       let records: ChunkRecords
       try {
-        const text = readChunk(caches[side], this.config.roots[side], job.dir)
+        const text = span && caches[side].fd !== undefined ? readChunkAt(caches[side].fd, span, job.dir) : ''
         records = ChunkRecords.parse(text)
         stored[side] = text
       } catch (error) {
-        result.cacheProblems.push(`ignoring hash cache ${join(caches[side], chunkFileName(job.dir))}: ${(error as Error).message}`)
+        result.cacheProblems.push(`ignoring part of hash cache ${caches[side].file}: ${(error as Error).message}`)
         continue
       }
       for (const entry of listing.entries) {
@@ -215,17 +223,11 @@ export class PairScanner {
     return stored
   }
 
-  /** Rewrites the directory's cache file when its records changed. */
-  private storeInCache(dir: string, side: Side, entries: readonly Entry[], stored: string | undefined, result: DirResult): void {
-    const caches = this.config.caches
-    if (!caches || this.config.compare !== 'md5') return
+  /** Hands back the directory's records when they differ from those stored. */
+  private storeInCache(side: Side, entries: readonly Entry[], stored: string | undefined, result: DirResult): void {
+    if (!this.config.caches) return
     const records = this.recordsOf(entries)
-    if (records === stored) return
-    try {
-      writeChunk(caches[side], this.config.roots[side], dir, records)
-    } catch (error) {
-      result.cacheProblems.push(`cannot write hash cache ${caches[side]}: ${describeFsError(error)}`)
-    }
+    if (records !== stored) result.chunks[side] = records
   }
 
   /** The directory's records: every file with a known hash whose timestamps can be trusted. */

@@ -86,7 +86,10 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
     roots,
     exclude: options.exclude,
     compare: options.compare,
-    caches: caches && {source: caches.source.dir, replica: caches.replica.dir},
+    caches: caches && {
+      source: {file: caches.source.file, fd: caches.source.readable},
+      replica: {file: caches.replica.file, fd: caches.replica.readable},
+    },
     scanStartNs: wallClockNs(),
   }
   const scan = new TreeScan(config, options, replicaExists)
@@ -118,8 +121,10 @@ function checkRoots(roots: Record<Side, string>): boolean {
 class TreeScan {
   private readonly manifests: Record<Side, Manifest>
   private readonly dirs: Record<Side, Map<string, Entry>> = {source: new Map(), replica: new Map()}
-  /** Directories listed, per side: their cache files are the ones to keep. */
+  /** Directories listed, per side: their cache records are the ones to keep. */
   private readonly scannedDirs: Record<Side, string[]> = {source: [], replica: []}
+  /** Cache records that changed, per side and directory. */
+  private readonly changedChunks: Record<Side, Map<string, string>> = {source: new Map(), replica: new Map()}
   /** Files hashed after the walk, to add to the caches. */
   private readonly lateHashes: Array<[Side, Entry]> = []
   private readonly hashing: HashCounts = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
@@ -189,7 +194,9 @@ class TreeScan {
   }
 
   private job(dir: string, sides: Record<Side, boolean>): DirJob {
-    return {dir, sides}
+    const caches = this.options.caches
+    if (!this.config.caches || !caches) return {dir, sides}
+    return {dir, sides, spans: {source: caches.source.span(dir), replica: caches.replica.span(dir)}}
   }
 
   /** Adds one directory's result to the manifests; returns the subdirectories to scan. */
@@ -212,6 +219,8 @@ class TreeScan {
       manifest.excluded.push(...part.excluded)
       this.listed[side] += part.entries.length + result.matched
       if (part.listingError === undefined) this.scannedDirs[side].push(job.dir)
+      const records = result.chunks[side]
+      if (records !== undefined) this.changedChunks[side].set(job.dir, records)
       this.options.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
     }
     this.manifests.source.matched! += result.matched
@@ -290,18 +299,11 @@ class TreeScan {
 
   /** Adds what was hashed after the walk to the caches, and drops the files of vanished directories. */
   async updateCaches(caches: Record<Side, HashCache>): Promise<void> {
+    for (const side of ['source', 'replica'] as const) caches[side].takeScan(this.changedChunks[side], this.scannedDirs[side])
     for (const [side, entry] of this.lateHashes) {
       if (!hasIdentity(entry)) continue
       const {size, mtimeNs, ctimeNs, ino, md5} = entry
       caches[side].remember(entry.path, {size, mtimeNs, ctimeNs, ino, md5: md5!}, this.config.scanStartNs)
-    }
-    for (const side of ['source', 'replica'] as const) {
-      try {
-        await caches[side].save()
-        await caches[side].removeStale(this.scannedDirs[side])
-      } catch (error) {
-        this.cacheProblems.add(`cannot write hash cache ${caches[side].dir}: ${describeFsError(error)}`)
-      }
     }
   }
 

@@ -117,27 +117,32 @@ describe('the hash cache', () => {
     const s = await scene(t)
     await plan(s)
     const root = (await resolveRoots(s.source, s.replica)).source
-    const file = HashCache.chunkFileFor(s.cache, root, '')
-    const corruptions: Array<[string, RegExp]> = [
-      ['treesync-hash-cache 2\t"x"\t""\n\u0000garbage\tline\n', /it belongs to another tree/],
-      ['not a cache at all', /not a treesync hash cache of this version/],
-      [`treesync-hash-cache 2\t${JSON.stringify(root)}\t""\na.txt\t4\tgarbage\n`, /malformed record/],
+    const file = HashCache.fileFor(s.cache, root)
+    const good = await readFile(file, 'utf8')
+    const corruptions: Array<[string, string, RegExp, number]> = [
+      ['another tree', good.replace(JSON.stringify(root), '"x"'), /^ignoring hash cache \S+: it belongs to another tree$/, 2],
+      ['not a cache', 'not a cache at all', /^ignoring hash cache \S+: not a treesync hash cache of this version$/, 2],
+      ['truncated', good.slice(0, -5), /^ignoring hash cache \S+: its index is missing$/, 2],
+      // Same length, so the index still fits: only the record of a.txt is unusable.
+      ['damaged record', good.replace(/(\na\.txt\t[\d\t]+)\t/, '$1 '), /^ignoring part of hash cache \S+: malformed record/, 1],
     ]
-    for (const [text, problem] of corruptions) {
+    for (const [name, text, problem, rehashed] of corruptions) {
+      assert.notEqual(text, good, name)
       await writeFile(file, text)
       const after = await plan(s)
-      assert.equal(after.notices.length, 1)
-      assert.match(after.notices[0]!, new RegExp(`^ignoring hash cache ${file}: ${problem.source}`))
-      assert.deepEqual(after.plan.operations, [])
-      assert.equal(after.hashing.hashedFiles, 1, 'only the file whose record was lost is hashed again')
-      assert.equal((await plan(s)).notices.length, 0, 'the corrupt file was replaced')
+      assert.equal(after.notices.length, 1, name)
+      assert.match(after.notices[0]!, problem, name)
+      assert.ok(after.notices[0]!.includes(file), name)
+      assert.deepEqual(after.plan.operations, [], name)
+      assert.equal(after.hashing.hashedFiles, rehashed, `${name}: only files whose records were lost are hashed again`)
+      assert.deepEqual((await plan(s)).notices, [], `${name}: the corrupt file was replaced`)
     }
   })
 
   test('a cache recording a wrong hash for an unchanged identity is the only way to fool it, and entries must match exactly', async (t) => {
     const s = await scene(t)
     await plan(s)
-    const file = HashCache.chunkFileFor(s.cache, (await resolveRoots(s.source, s.replica)).source, '')
+    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
     const text = await readFile(file, 'utf8')
     // Change one identity field (the size) of a record: the record must no longer be used.
     const edited = text.replace(/(\na\.txt\t)4\t/, '$15\t')
