@@ -97,7 +97,7 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
     await scan.walk()
     scan.finishManifests()
     if (options.compare === 'md5') await scan.hashRemaining()
-    if (caches) await scan.updateCaches(caches)
+    if (caches) scan.updateCaches(caches)
     return scan.result()
   } finally {
     await scan.close()
@@ -147,8 +147,7 @@ class TreeScan {
   private runner(): ScanRunner {
     if (this.pool) return this.pool
     if (this.listed.source + this.listed.replica < (this.options.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return this.inline
-    const threads = Math.max(1, Math.min(availableParallelism(), this.options.concurrency ?? Infinity))
-    return (this.pool = new ScanPool(this.config, threads))
+    return this.startPool()
   }
 
   private lanes(): number {
@@ -214,9 +213,9 @@ class TreeScan {
         manifest.entries.push(entry)
         if (entry.type === 'dir') this.dirs[side].set(entry.path, entry)
       }
-      manifest.warnings.push(...part.warnings)
-      manifest.temporaries.push(...part.temporaries)
-      manifest.excluded.push(...part.excluded)
+      append(manifest.warnings, part.warnings)
+      append(manifest.temporaries, part.temporaries)
+      append(manifest.excluded, part.excluded)
       this.listed[side] += part.entries.length + result.matched
       if (part.listingError === undefined) this.scannedDirs[side].push(job.dir)
       const records = result.chunks[side]
@@ -298,7 +297,7 @@ class TreeScan {
   }
 
   /** Adds what was hashed after the walk to the caches, and drops the files of vanished directories. */
-  async updateCaches(caches: Record<Side, HashCache>): Promise<void> {
+  updateCaches(caches: Record<Side, HashCache>): void {
     for (const side of ['source', 'replica'] as const) caches[side].takeScan(this.changedChunks[side], this.scannedDirs[side])
     for (const [side, entry] of this.lateHashes) {
       if (!hasIdentity(entry)) continue
@@ -318,6 +317,11 @@ class TreeScan {
   async close(): Promise<void> {
     await this.pool?.close()
   }
+}
+
+/** Appends one by one: a directory can hold more entries than a spread call takes arguments. */
+function append<T>(into: T[], items: readonly T[]): void {
+  for (const item of items) into.push(item)
 }
 
 function addCounts(into: HashCounts, more: HashCounts): void {
