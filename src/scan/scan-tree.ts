@@ -42,9 +42,9 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
       manifest.entries.push(e)
       if (e.type === 'dir') queue.push(e.path)
     }
-    manifest.warnings.push(...listing.warnings)
-    manifest.temporaries.push(...listing.temporaries)
-    manifest.excluded.push(...listing.excluded)
+    for (const w of listing.warnings) manifest.warnings.push(w)
+    for (const t of listing.temporaries) manifest.temporaries.push(t)
+    for (const x of listing.excluded) manifest.excluded.push(x)
   }
   manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
   manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
