@@ -2,15 +2,16 @@ import {constants} from 'node:fs'
 import {chmod, copyFile, lstat, mkdir, readlink, rename, rmdir, symlink, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {TreesyncError} from '../errors.js'
-import type {
-  CreateFileOperation,
-  DeleteOperation,
-  MetaOperation,
-  Operation,
-  RenameOperation,
-  RmdirOperation,
-  UpdateFileOperation,
+import {isTreesyncError, TreesyncError} from '../errors.js'
+import {
+  copiesData,
+  type CreateFileOperation,
+  type DeleteOperation,
+  type MetaOperation,
+  type Operation,
+  type RenameOperation,
+  type RmdirOperation,
+  type UpdateFileOperation,
 } from '../plan/operation.js'
 import {parentPath} from '../tree/paths.js'
 import {makeTempName} from '../tree/temp-name.js'
@@ -39,7 +40,8 @@ export const kernelCopy: CopyFile = (source, destination) =>
 
 /** Carries out one plan operation, checking first that its entry is as planned. */
 export async function runOperation(op: Operation, ctx: OperationContext): Promise<void> {
-  await ctx.tree.assertContained(op.path)
+  // A file copy checks right before it creates its temporary, so not here as well.
+  if (!copiesData(op)) await ctx.tree.assertContained(op.path)
   if (op.op === 'rename') await ctx.tree.assertContained(op.from)
   if (op.op !== 'meta') await ctx.dirTimes.rememberBefore(parentPath(op.path))
   if (op.op === 'rename') await ctx.dirTimes.rememberBefore(parentPath(op.from))
@@ -79,14 +81,16 @@ async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx:
 
   const dest = ctx.tree.abs(op.path)
   const temp = join(parentOf(dest), makeTempName())
+  await ctx.tree.assertContained(op.path)
   try {
-    await ctx.tree.assertContained(op.path)
     await ctx.copyFile(sourcePath, temp)
     const after = await lstatOrUndefined(sourcePath)
     if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
       throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
     }
-    await ctx.tree.assertContained(op.path)
+    // Mode and mtime are set by the temporary's path without a check of their own: a
+    // directory swapped for a symlink since the check above can only lead them to a
+    // random name that nothing else has, and the rename below is checked again.
     await chmod(temp, op.mode)
     await setMtime(temp, op.mtimeMs)
     await checkDestination(op, ctx)
@@ -95,6 +99,9 @@ async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx:
     await rename(temp, dest)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
+    // A failure on the temporary's path (it vanished from under us) is best explained by
+    // a directory on the way that is no longer one.
+    if (!isTreesyncError(error)) await ctx.tree.assertContained(op.path)
     throw error
   }
 }
