@@ -1,14 +1,17 @@
 import {mkdir} from 'node:fs/promises'
 
 import {describeFsError, isTreesyncError} from '../errors.js'
-import type {Operation} from '../plan/operation.js'
+import {copiesData, type Operation} from '../plan/operation.js'
 import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
-import {defaultConcurrency} from '../util/concurrency.js'
+import {defaultConcurrency, defaultCopyWorkers} from '../util/concurrency.js'
 import {Backup} from './backup.js'
+import {copyIntoPlace, type CopyOperation} from './copy-into-place.js'
+import {CopyPool} from './copy-pool.js'
 import {DirectoryTimes} from './directory-times.js'
+import {promiseIo, type CopyFile} from './file-io.js'
 import {RootedTree} from './rooted-tree.js'
-import {kernelCopy, runOperation, type CopyFile} from './run-operation.js'
+import {runOperation} from './run-operation.js'
 import {runInPathOrder} from './schedule.js'
 
 /** An operation that did not complete, with the path it is about. */
@@ -48,11 +51,26 @@ export interface ApplyOptions {
   backupDir?: string
   /** Stops starting operations when aborted; those running finish, the rest are skipped. */
   signal?: AbortSignal
-  /** How file data is copied (default: the kernel's copy); injectable for fault tests. */
+  /**
+   * How file data is copied (default: the kernel's copy); injectable for fault tests.
+   * An injected copy runs on this thread, so it turns the copy workers off.
+   */
   copyFile?: CopyFile
+  /**
+   * Worker threads for file copies; 0 copies on this thread. Default: from the core count
+   * when the plan copies at least `MIN_COPIES_FOR_WORKERS` files (starting workers costs
+   * more than it saves on a few), else 0. Always 0 with `backupDir` or `copyFile`.
+   */
+  copyWorkers?: number
   /** Clock for the duration; injectable for tests. */
   now?: () => number
 }
+
+/** Below this many file copies, starting worker threads costs more than it saves. */
+export const MIN_COPIES_FOR_WORKERS = 256
+
+/** Copies kept in flight per copy worker, so each always has the next ones queued. */
+const COPIES_IN_FLIGHT_PER_WORKER = 48
 
 /**
  * Applies a plan's operations to its replica, exactly and only those. Operations on
@@ -68,12 +86,18 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
 
   await mkdir(plan.replica, {recursive: true})
   const tree = new RootedTree(plan.replica)
+  const source = new RootedTree(plan.source)
   const dirTimes = new DirectoryTimes(tree)
   const backup = options.backupDir ? new Backup(options.backupDir, new Date(started)) : undefined
-  const ctx = {source: new RootedTree(plan.source), tree, dirTimes, backup, copyFile: options.copyFile ?? kernelCopy}
+  const workers = copyWorkersFor(plan.operations, options)
+  const pool = workers > 0 ? new CopyPool({source: plan.source, replica: plan.replica}, workers) : undefined
+  const copyCtx = {source, tree, backup, io: promiseIo(options.copyFile)}
+  const copy = pool ? (op: CopyOperation) => pool.run(op) : (op: CopyOperation) => copyIntoPlace(op, copyCtx)
+  const ctx = {source, tree, dirTimes, backup, copy}
   const blocked = new Blocked()
+  const concurrency = options.concurrency ?? Math.max(defaultConcurrency(), workers * COPIES_IN_FLIGHT_PER_WORKER)
 
-  const notStarted = await runInPathOrder(plan.operations, options.concurrency ?? defaultConcurrency(), async (op) => {
+  const notStarted = await runInPathOrder(plan.operations, concurrency, async (op) => {
     const reason = blocked.reasonToSkip(op)
     if (reason) {
       blocked.record(op)
@@ -93,7 +117,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
       result.failed.push(failure)
       options.onEvent?.({type: 'failed', failure})
     }
-  }, options.signal)
+  }, options.signal).finally(() => pool?.close())
   for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: 'interrupted'})
 
   for (const failure of await dirTimes.finish()) {
@@ -104,6 +128,15 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   result.summary = summarize(result.applied)
   result.durationMs = now() - started
   return result
+}
+
+function copyWorkersFor(operations: readonly Operation[], options: ApplyOptions): number {
+  // Backups and injected copies stay on this thread: they are not made for worker threads.
+  if (options.copyFile || options.backupDir) return 0
+  if (options.copyWorkers !== undefined) return options.copyWorkers
+  let copies = 0
+  for (const op of operations) if (copiesData(op) && ++copies >= MIN_COPIES_FOR_WORKERS) return defaultCopyWorkers()
+  return 0
 }
 
 /**

@@ -1,9 +1,9 @@
 import type {BigIntStats} from 'node:fs'
-import {lstat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {TreesyncError} from '../errors.js'
-import {ancestorsOf} from '../tree/paths.js'
+import {ancestorsOf, parentPath} from '../tree/paths.js'
+import {promiseIo, type FileIo} from './file-io.js'
 
 /**
  * A tree as apply sees it (the replica, or the source it reads from): relative paths mapped
@@ -11,7 +11,12 @@ import {ancestorsOf} from '../tree/paths.js'
  * directory, never a symlink, so no read, write or delete is redirected outside the root.
  */
 export class RootedTree {
-  constructor(readonly root: string) {}
+  private realRoot: Promise<string | undefined> | undefined
+
+  constructor(
+    readonly root: string,
+    private readonly io: Pick<FileIo, 'lstat' | 'realpath' | 'realpathIsCheap'> = promiseIo(),
+  ) {}
 
   abs(path: string): string {
     return join(this.root, path)
@@ -19,23 +24,54 @@ export class RootedTree {
 
   /** lstat of a replica path, or undefined when nothing is there. */
   async lstat(path: string): Promise<BigIntStats | undefined> {
-    try {
-      return await lstat(this.abs(path), {bigint: true})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
+    return this.io.lstat(this.abs(path))
   }
 
   /**
-   * Checks that each ancestor of `path` is a real directory, not a symlink. Not cached:
-   * a directory can be swapped for a symlink at any moment, so callers check right
-   * before each change (the window left is that of one system call).
+   * Checks that the root and each ancestor of `path` is a real directory, not a symlink.
+   * Not cached: a directory can be swapped for a symlink at any moment, so callers check
+   * right before each change (the window left is that of one system call).
    */
   async assertContained(path: string): Promise<void> {
-    const ancestors = ancestorsOf(path).reverse()
-    for (const dir of ancestors) {
+    const realRoot = await this.resolvedRoot()
+    if (!this.io.realpathIsCheap) return this.walkAncestors(path, realRoot === this.root)
+    const parent = parentPath(path)
+    // One realpath(3) of the parent (a single request, resolved in C): it equals the path
+    // spelled under the real root only when no directory on the way is a symlink, and the
+    // trailing slash makes it fail unless every one is a directory. Only when it does not
+    // match are the ancestors walked one by one, to say which one is wrong.
+    let resolved: string | undefined
+    try {
+      resolved = await this.io.realpath(`${this.abs(parent)}/`)
+      if (resolved === join(realRoot ?? this.root, parent)) return
+    } catch {
+      // Explained by the walk below; or, if the walk finds nothing wrong, by the system
+      // call that follows (a permission error, say), which the walk has shown is contained.
+    }
+    await this.walkAncestors(path, realRoot === this.root)
+    if (resolved !== undefined) {
+      throw new TreesyncError('BAD_INPUT', `${parent || '.'} does not resolve inside ${this.root}: refusing to follow it`, parent || '.')
+    }
+  }
+
+  /** The root's real path (undefined if it is missing), resolved once: what later checks compare with. */
+  private resolvedRoot(): Promise<string | undefined> {
+    this.realRoot ??= Promise.resolve()
+      .then(() => this.io.realpath(this.root))
+      .catch(() => undefined)
+    return this.realRoot
+  }
+
+  private async walkAncestors(path: string, rootWasReal: boolean): Promise<void> {
+    // The root is walked too when it was a real directory at first: then a symlink there
+    // now was swapped in during apply.
+    const dirs = ancestorsOf(path).reverse()
+    if (rootWasReal) dirs.unshift('')
+    for (const dir of dirs) {
       const st = await this.lstat(dir)
+      if (dir === '' && !st?.isDirectory()) {
+        throw new TreesyncError('BAD_INPUT', `${this.root} is no longer a directory${st?.isSymbolicLink() ? ' but a symlink: refusing to follow it' : ''}`)
+      }
       if (!st) throw new TreesyncError('BAD_INPUT', `parent directory ${dir} does not exist`, dir)
       if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `${dir} is a symlink: refusing to follow it out of ${this.root}`, dir)
       if (!st.isDirectory()) throw new TreesyncError('BAD_INPUT', `${dir} is not a directory`, dir)

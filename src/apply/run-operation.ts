@@ -1,22 +1,21 @@
-import {constants} from 'node:fs'
-import {chmod, copyFile, lstat, mkdir, readlink, rename, rmdir, symlink, unlink} from 'node:fs/promises'
+import {chmod, mkdir, readlink, rename, rmdir, symlink, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {TreesyncError} from '../errors.js'
-import type {
-  CreateFileOperation,
-  DeleteOperation,
-  MetaOperation,
-  Operation,
-  RenameOperation,
-  RmdirOperation,
-  UpdateFileOperation,
+import {
+  copiesData,
+  type DeleteOperation,
+  type MetaOperation,
+  type Operation,
+  type RenameOperation,
+  type RmdirOperation,
 } from '../plan/operation.js'
 import {parentPath} from '../tree/paths.js'
 import {makeTempName} from '../tree/temp-name.js'
 import type {Backup} from './backup.js'
 import type {DirectoryTimes} from './directory-times.js'
-import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
+import type {CopyOperation} from './copy-into-place.js'
+import {assertAbsent, assertReplicaState} from './preconditions.js'
 import type {RootedTree} from './rooted-tree.js'
 import {setMtime} from './timestamps.js'
 
@@ -27,19 +26,14 @@ export interface OperationContext {
   dirTimes: DirectoryTimes
   /** `--backup-dir`: where deleted and overwritten entries are kept. */
   backup?: Backup
-  copyFile: CopyFile
+  /** Copies a file into place (`copyIntoPlace`, here or in a worker thread). */
+  copy: (op: CopyOperation) => Promise<void>
 }
-
-/** Copies a source file's bytes to a new file (the temporary); injectable for fault tests. */
-export type CopyFile = (source: string, destination: string) => Promise<void>
-
-/** The kernel's fast paths: copy_file_range/sendfile, and a reflink where the filesystem can. */
-export const kernelCopy: CopyFile = (source, destination) =>
-  copyFile(source, destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
 
 /** Carries out one plan operation, checking first that its entry is as planned. */
 export async function runOperation(op: Operation, ctx: OperationContext): Promise<void> {
-  await ctx.tree.assertContained(op.path)
+  // A file copy checks right before it creates its temporary, so not here as well.
+  if (!copiesData(op)) await ctx.tree.assertContained(op.path)
   if (op.op === 'rename') await ctx.tree.assertContained(op.from)
   if (op.op !== 'meta') await ctx.dirTimes.rememberBefore(parentPath(op.path))
   if (op.op === 'rename') await ctx.dirTimes.rememberBefore(parentPath(op.from))
@@ -53,7 +47,7 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
       return
     case 'create':
     case 'update':
-      return op.type === 'file' ? copyIntoPlace(op, ctx) : linkIntoPlace(op.path, op.target, op.op === 'update' ? op : undefined, ctx)
+      return op.type === 'file' ? ctx.copy(op) : linkIntoPlace(op.path, op.target, op.op === 'update' ? op : undefined, ctx)
     case 'meta':
       return fixMetadata(op, ctx)
     case 'rename':
@@ -62,40 +56,6 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
       return removeEntry(op, ctx)
     case 'rmdir':
       return removeDirectory(op, ctx)
-  }
-}
-
-/**
- * Copies a source file to a temporary name beside its destination, sets its mode and
- * mtime, then renames it into place: readers of the replica see the old file or the
- * new one, never a partial one, even if the process is killed.
- */
-async function copyIntoPlace(op: CreateFileOperation | UpdateFileOperation, ctx: OperationContext): Promise<void> {
-  await ctx.source.assertContained(op.path)
-  const sourcePath = ctx.source.abs(op.path)
-  const before = await lstatOrUndefined(sourcePath)
-  const drift = sourceDrift(before, op)
-  if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, op.path)
-
-  const dest = ctx.tree.abs(op.path)
-  const temp = join(parentOf(dest), makeTempName())
-  try {
-    await ctx.tree.assertContained(op.path)
-    await ctx.copyFile(sourcePath, temp)
-    const after = await lstatOrUndefined(sourcePath)
-    if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
-      throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
-    }
-    await ctx.tree.assertContained(op.path)
-    await chmod(temp, op.mode)
-    await setMtime(temp, op.mtimeMs)
-    await checkDestination(op, ctx)
-    if (op.op === 'update') await ctx.backup?.keepCopy(dest, op.path)
-    await ctx.tree.assertContained(op.path)
-    await rename(temp, dest)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
   }
 }
 
@@ -119,12 +79,6 @@ async function linkIntoPlace(
     await unlink(temp).catch(() => undefined)
     throw error
   }
-}
-
-async function checkDestination(op: CreateFileOperation | UpdateFileOperation, ctx: OperationContext): Promise<void> {
-  const st = await ctx.tree.lstat(op.path)
-  if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
-  else assertAbsent(op.path, st)
 }
 
 async function fixMetadata(op: MetaOperation, ctx: OperationContext): Promise<void> {
@@ -168,15 +122,6 @@ async function removeDirectory(op: RmdirOperation, ctx: OperationContext): Promi
     throw error
   }
   ctx.dirTimes.removedDir(op.path)
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path, {bigint: true})
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
 }
 
 function parentOf(absPath: string): string {

@@ -1,5 +1,5 @@
 import type {Operation} from '../plan/operation.js'
-import {isInside} from '../tree/paths.js'
+import {ancestorsOf} from '../tree/paths.js'
 
 /**
  * Runs operations in plan order with up to `limit` in flight, and returns those not started
@@ -15,22 +15,33 @@ export async function runInPathOrder(
   run: (op: Operation) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<Operation[]> {
-  const running = new Map<Promise<void>, readonly string[]>()
+  const busy = new BusyPaths()
+  const running = new Set<Promise<void>>()
+  // One promise that settles when any running operation ends: waiting on it costs the same
+  // whatever the limit (a `Promise.race` over all running tasks would cost `limit` per wait).
+  let wake: () => void = () => undefined
+  let someoneEnded = new Promise<void>((resolve) => (wake = resolve))
   for (const [index, op] of operations.entries()) {
     if (signal?.aborted) {
       // Interrupted: operations already running finish (their temporaries are cleaned up
       // by them); the rest are handed back, not started.
-      await Promise.all(running.keys())
+      await Promise.all(running)
       return operations.slice(index)
     }
     const paths = touchedPaths(op)
-    while (running.size >= Math.max(1, limit) || conflicts(running, paths)) {
-      await Promise.race(running.keys())
+    while (running.size >= Math.max(1, limit) || paths.some((p) => busy.conflicts(p))) {
+      await someoneEnded
     }
-    const task: Promise<void> = run(op).finally(() => running.delete(task))
-    running.set(task, paths)
+    for (const p of paths) busy.add(p)
+    const task: Promise<void> = run(op).finally(() => {
+      running.delete(task)
+      for (const p of paths) busy.remove(p)
+      wake()
+      someoneEnded = new Promise<void>((resolve) => (wake = resolve))
+    })
+    running.add(task)
   }
-  await Promise.all(running.keys())
+  await Promise.all(running)
   return []
 }
 
@@ -38,9 +49,34 @@ function touchedPaths(op: Operation): readonly string[] {
   return op.op === 'rename' ? [op.from, op.path] : [op.path]
 }
 
-function conflicts(running: Map<Promise<void>, readonly string[]>, paths: readonly string[]): boolean {
-  for (const other of running.values()) {
-    for (const a of other) for (const b of paths) if (a === b || isInside(a, b) || isInside(b, a)) return true
+/**
+ * Paths of running operations, indexed so that a conflict check costs the depth of the
+ * path, not the number of operations running.
+ */
+class BusyPaths {
+  /** Running paths, with how many operations hold each. */
+  private readonly paths = new Map<string, number>()
+  /** For each directory, how many running paths lie strictly inside it. */
+  private readonly inside = new Map<string, number>()
+
+  conflicts(path: string): boolean {
+    if (this.paths.has(path) || this.inside.has(path)) return true
+    return ancestorsOf(path).some((dir) => this.paths.has(dir))
   }
-  return false
+
+  add(path: string): void {
+    bump(this.paths, path, 1)
+    for (const dir of ancestorsOf(path)) bump(this.inside, dir, 1)
+  }
+
+  remove(path: string): void {
+    bump(this.paths, path, -1)
+    for (const dir of ancestorsOf(path)) bump(this.inside, dir, -1)
+  }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by
+  if (n === 0) counts.delete(key)
+  else counts.set(key, n)
 }

@@ -7,3 +7,11 @@ import {availableParallelism} from 'node:os'
 export function defaultConcurrency(): number {
   return Math.min(16, Math.max(4, availableParallelism() * 4))
 }
+
+/**
+ * Default number of worker threads making file copies: one per core, at least two (a
+ * worker blocked in the kernel leaves its core to the other), at most four.
+ */
+export function defaultCopyWorkers(): number {
+  return Math.min(4, Math.max(2, availableParallelism()))
+}

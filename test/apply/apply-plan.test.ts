@@ -160,3 +160,31 @@ test('a directory swapped for a symlink in the middle of apply is never written 
   assert.ok(result.failed.every((f) => /symlink/.test(f.error)), JSON.stringify(result.failed))
   assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
 })
+
+test('a replica root swapped for a symlink in the middle of apply is never written through', async (t) => {
+  const {source, replica, outside} = await setup(t)
+  await buildTree(source, [
+    {path: 'f1', type: 'file', content: 'one'},
+    {path: 'f2', type: 'file', content: 'two'},
+  ])
+  await mkdir(replica)
+  await mkdir(outside)
+  const plan = await planFor(source, replica)
+  let swapped = false
+  const result = await applyPlan(plan, {
+    concurrency: 1,
+    copyFile: async (src, dest) => {
+      await copyFile(src, dest)
+      if (swapped) return
+      swapped = true
+      await rename(replica, `${replica}.real`)
+      await symlink(outside, replica)
+    },
+  })
+  assert.equal(result.applied.length, 0)
+  assert.deepEqual(
+    result.failed.map((f) => [f.path, f.error]),
+    ['f1', 'f2'].map((path) => [path, `${replica} is no longer a directory but a symlink: refusing to follow it`]),
+  )
+  assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
+})

@@ -34,3 +34,21 @@ test('an operation waits for earlier ones on its ancestors, its path or its desc
   assert.ok(index('end d') < index('start d/y'), 'd/y starts after d is done')
   assert.ok(index('start other') < index('end d'), 'an unrelated path does not wait')
 })
+
+test('an operation on a directory waits for running ones inside it, and a rename for both of its paths', async () => {
+  const rmdir = (path: string): Operation => ({op: 'rmdir', path, reason: 'extra', replica: {type: 'dir'}})
+  const rename = (from: string, path: string): Operation =>
+    ({op: 'rename', from, path, type: 'file', reason: 'moved', size: 1, mode: 0o644, mtimeMs: 0, replica: {type: 'file'}}) as Operation
+  const ops = [create('old/deep/x'), create('new/y'), rmdir('old/deep'), rename('a/f', 'b/f'), create('a/f'), create('b/f/z')]
+  const events: string[] = []
+  await runInPathOrder(ops, 8, async (op) => {
+    events.push(`start ${op.path}`)
+    await sleep(op.path === 'old/deep/x' ? 20 : op.op === 'rename' ? 10 : 1)
+    events.push(`end ${op.path}`)
+  })
+  const index = (e: string): number => events.indexOf(e)
+  assert.ok(index('end old/deep/x') < index('start old/deep'), 'the directory waits for the entry inside it')
+  assert.ok(index('start new/y') < index('end old/deep/x'), 'an unrelated path does not wait')
+  assert.ok(index('end b/f') < index('start a/f'), 'the rename source path waits for the rename')
+  assert.ok(index('end b/f') < index('start b/f/z'), 'a path under the rename target waits for the rename')
+})

@@ -1,0 +1,65 @@
+import {join} from 'node:path'
+
+import {isTreesyncError, TreesyncError} from '../errors.js'
+import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
+import {makeTempName} from '../tree/temp-name.js'
+import type {Backup} from './backup.js'
+import type {FileIo} from './file-io.js'
+import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
+import type {RootedTree} from './rooted-tree.js'
+
+/** A file create or update: the operations that copy data. */
+export type CopyOperation = CreateFileOperation | UpdateFileOperation
+
+/** What a file copy needs; `io` makes the system calls (on this thread or in a worker). */
+export interface CopyContext {
+  source: RootedTree
+  tree: RootedTree
+  io: FileIo
+  /** `--backup-dir`: where overwritten files are kept. */
+  backup?: Backup
+}
+
+/**
+ * Copies a source file to a temporary name beside its destination, sets its mode and
+ * mtime, then renames it into place: readers of the replica see the old file or the
+ * new one, never a partial one, even if the process is killed.
+ */
+export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promise<void> {
+  const {io} = ctx
+  await ctx.source.assertContained(op.path)
+  const sourcePath = ctx.source.abs(op.path)
+  const before = await io.lstat(sourcePath)
+  const drift = sourceDrift(before, op)
+  if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, op.path)
+
+  const dest = ctx.tree.abs(op.path)
+  const temp = join(dest.slice(0, dest.lastIndexOf('/')), makeTempName())
+  await ctx.tree.assertContained(op.path)
+  try {
+    await io.copyFile(sourcePath, temp)
+    const after = await io.lstat(sourcePath)
+    if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
+      throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
+    }
+    // Mode and mtime are set by the temporary's path without a check of their own: a
+    // directory swapped for a symlink since the check above can only lead them to a
+    // random name that nothing else has, and the rename below is checked again.
+    await io.chmod(temp, op.mode)
+    await io.setMtime(temp, op.mtimeMs)
+    const st = await ctx.tree.lstat(op.path)
+    if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
+    else assertAbsent(op.path, st)
+    if (op.op === 'update') await ctx.backup?.keepCopy(dest, op.path)
+    await ctx.tree.assertContained(op.path)
+    await io.rename(temp, dest)
+  } catch (error) {
+    await Promise.resolve()
+      .then(() => io.unlink(temp))
+      .catch(() => undefined)
+    // A failure on the temporary's path (it vanished from under us) is best explained by
+    // a directory on the way that is no longer one.
+    if (!isTreesyncError(error)) await ctx.tree.assertContained(op.path)
+    throw error
+  }
+}

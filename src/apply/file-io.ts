@@ -1,0 +1,64 @@
+import {constants, copyFileSync, lstatSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
+import {chmod, copyFile, lstat, realpath, rename, unlink} from 'node:fs/promises'
+
+import {setMtime, setMtimeSync} from './timestamps.js'
+
+type MaybePromise<T> = T | Promise<T>
+
+/** Copies a source file's bytes to a new file (the temporary); injectable for fault tests. */
+export type CopyFile = (source: string, destination: string) => Promise<void>
+
+const COPY_FLAGS = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE
+
+/** The kernel's fast paths: copy_file_range/sendfile, and a reflink where the filesystem can. */
+export const kernelCopy: CopyFile = (source, destination) => copyFile(source, destination, COPY_FLAGS)
+
+/**
+ * The system calls apply makes on a tree, on absolute paths. Two implementations: one
+ * through `fs/promises` (each call a hop to libuv's thread pool, for the main thread) and
+ * one blocking (for worker threads, where a file's whole sequence runs without a hop).
+ * Callers `await` every call, so the same code drives both.
+ */
+export interface FileIo {
+  /** lstat with nanosecond times, or undefined when nothing is there. */
+  lstat(path: string): MaybePromise<BigIntStats | undefined>
+  realpath(path: string): MaybePromise<string>
+  /** True when one realpath(3) costs less than an lstat per directory (a hop per call). */
+  readonly realpathIsCheap: boolean
+  copyFile(source: string, destination: string): MaybePromise<void>
+  chmod(path: string, mode: number): MaybePromise<void>
+  setMtime(path: string, mtimeMs: number): MaybePromise<void>
+  rename(from: string, to: string): MaybePromise<void>
+  unlink(path: string): MaybePromise<void>
+}
+
+function orUndefinedWhenMissing(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+  throw error
+}
+
+/** `FileIo` through `fs/promises`, with an injectable copy. */
+export function promiseIo(copy: CopyFile = kernelCopy): FileIo {
+  return {
+    lstat: (path) => lstat(path, {bigint: true}).catch(orUndefinedWhenMissing),
+    realpath: (path) => realpath(path),
+    realpathIsCheap: true,
+    copyFile: copy,
+    chmod,
+    setMtime,
+    rename,
+    unlink,
+  }
+}
+
+/** `FileIo` by blocking calls, for worker threads. */
+export const syncIo: FileIo = Object.freeze({
+  lstat: (path: string) => lstatSync(path, {bigint: true, throwIfNoEntry: false}),
+  realpath: (path: string) => realpathSync.native(path),
+  realpathIsCheap: false,
+  copyFile: (source: string, destination: string) => copyFileSync(source, destination, COPY_FLAGS),
+  chmod: chmodSync,
+  setMtime: setMtimeSync,
+  rename: renameSync,
+  unlink: unlinkSync,
+})
