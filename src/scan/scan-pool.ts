@@ -12,19 +12,28 @@ export interface ScanRunner {
   close(): Promise<void>
 }
 
-/** Runs requests right here, synchronously: for small trees, where starting threads costs more. */
+/**
+ * Runs requests on this thread, synchronously, each in its own turn of the event loop:
+ * results from scanner threads are taken in between, so they never wait on this lane.
+ */
 export class InlineRunner implements ScanRunner {
   constructor(private readonly scanner: PairScanner) {}
 
   async scanDirectories(jobs: DirJob[]): Promise<DirResult[]> {
+    await nextTurn()
     return jobs.map((job) => this.scanner.scanDirectory(job))
   }
 
   async hash(tasks: HashTask[]): Promise<HashOutcome[]> {
+    await nextTurn()
     return tasks.map((task) => this.scanner.hash(task))
   }
 
   async close(): Promise<void> {}
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 type Reply = {id: number; result: unknown} | {id: number; error: {message: string; code?: string}}

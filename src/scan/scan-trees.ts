@@ -67,7 +67,7 @@ export interface ScannedTrees {
 }
 
 const DEFAULT_INLINE_ENTRIES = 5000
-const DIRS_PER_REQUEST = 16
+const DIRS_PER_REQUEST = 4
 /** Files hashed per request after the walk: enough to amortise a message, small enough to spread. */
 const HASH_BATCH_BYTES = 4 * 1024 * 1024
 const HASH_BATCH_FILES = 256
@@ -130,7 +130,7 @@ class TreeScan {
   private readonly hashing: HashCounts = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
   private readonly cacheProblems = new Set<string>()
   private readonly listed: Record<Side, number> = {source: 0, replica: 0}
-  private readonly inline: InlineRunner
+  private readonly lanes: Lanes
   private pool: ScanPool | undefined
 
   constructor(
@@ -140,23 +140,30 @@ class TreeScan {
   ) {
     const empty = (root: string, exists: boolean): Manifest => ({root, exists, entries: [], warnings: [], temporaries: [], excluded: [], matched: 0})
     this.manifests = {source: empty(config.roots.source, true), replica: empty(config.roots.replica, replicaExists)}
-    this.inline = new InlineRunner(new PairScanner(config))
-  }
-
-  /** Small trees are scanned right here; past a budget of entries, scanner threads take over. */
-  private runner(): ScanRunner {
-    if (this.pool) return this.pool
-    if (this.listed.source + this.listed.replica < (this.options.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return this.inline
-    return this.startPool()
-  }
-
-  private lanes(): number {
-    return this.pool?.capacity ?? 1
+    this.lanes = new Lanes(new InlineRunner(new PairScanner(config)))
   }
 
   /**
-   * Walks directory pairs from a queue, keeping as many in flight as the runner takes
-   * (one on this thread; two per scanner thread once they start).
+   * Small trees are scanned right here; past a budget of entries, scanner threads join
+   * in. This thread keeps a lane of its own: it is otherwise idle, and one thread fewer
+   * saves the memory of one.
+   */
+  private maybeStartPool(): void {
+    if (this.pool || this.listed.source + this.listed.replica < (this.options.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return
+    this.startPool()
+  }
+
+  private startPool(): void {
+    const threads = Math.min(availableParallelism(), this.options.concurrency ?? Infinity) - 1
+    if (threads >= 1 && !this.pool) {
+      this.pool = new ScanPool(this.config, threads)
+      this.lanes.add(this.pool)
+    }
+  }
+
+  /**
+   * Walks directory pairs from a queue, a few per request, keeping every lane busy: two
+   * requests per scanner thread, one on this thread.
    */
   walk(): Promise<void> {
     const queue: DirJob[] = [this.job('', {source: true, replica: this.manifests.replica.exists})]
@@ -168,15 +175,19 @@ class TreeScan {
         reject(error)
       }
       const pump = (): void => {
-        while (!failed && queue.length > 0 && active < this.lanes()) {
+        while (!failed && queue.length > 0) {
           if (this.options.signal?.aborted) return fail(new TreesyncError('INTERRUPTED', 'interrupted'))
+          this.maybeStartPool()
+          const runner = this.lanes.acquire()
+          if (!runner) return
           // A few directories per request: a message costs about as much as a directory
-          // of small files, but a long queue is still shared by every thread.
-          const jobs = queue.splice(-Math.min(DIRS_PER_REQUEST, Math.ceil(queue.length / this.lanes())))
+          // of small files, but a long queue is still shared by every lane.
+          const jobs = queue.splice(-Math.min(DIRS_PER_REQUEST, Math.ceil(queue.length / this.lanes.size)))
           active++
-          this.runner()
+          runner
             .scanDirectories(jobs)
             .then((results) => {
+              this.lanes.release(runner)
               active--
               if (failed) return
               results.forEach((result, i) => {
@@ -259,11 +270,11 @@ class TreeScan {
     if (tasks.length === 0) return
 
     const totalBytes = tasks.reduce((sum, t) => sum + t.bytes, 0)
-    const runner = this.pool ?? (totalBytes >= 8 * INLINE_HASH_MAX_BYTES ? this.startPool() : this.inline)
+    if (totalBytes >= 8 * INLINE_HASH_MAX_BYTES) this.startPool()
     const batches = batch(tasks, (t) => t.bytes)
     const progress = {root: source.root, hashed: 0, total: tasks.length, bytes: 0, cached: 0}
     let next = 0
-    const lane = async (): Promise<void> => {
+    const lane = async (runner: ScanRunner): Promise<void> => {
       while (next < batches.length) {
         this.checkSignal()
         const group = batches[next++]!
@@ -274,12 +285,14 @@ class TreeScan {
         this.options.onProgress?.({phase: 'hash', side: 'source', ...progress})
       }
     }
-    await Promise.all(Array.from({length: this.lanes()}, lane))
-  }
-
-  private startPool(): ScanPool {
-    const threads = Math.max(1, Math.min(availableParallelism(), this.options.concurrency ?? Infinity))
-    return (this.pool = new ScanPool(this.config, threads))
+    // Scanner-thread lanes come first: this thread's lane blocks while it hashes.
+    const runners: ScanRunner[] = []
+    for (let runner = this.lanes.acquire(); runner; runner = this.lanes.acquire()) runners.push(runner)
+    try {
+      await Promise.all(runners.map(lane))
+    } finally {
+      for (const runner of runners) this.lanes.release(runner)
+    }
   }
 
   private takeHash(entries: Partial<Record<Side, Entry>>, outcome: Partial<Record<Side, {md5: string; size: number} | {error: string}>>): void {
@@ -346,4 +359,41 @@ function batch<T>(items: readonly T[], bytesOf: (item: T) => number): T[][] {
   }
   if (current.length > 0) batches.push(current)
   return batches
+}
+
+/**
+ * Where the next request runs: a free slot on the scanner threads (two per thread, so
+ * each has its next request while its last result travels), else this thread, one
+ * request at a time.
+ */
+class Lanes {
+  private pool: ScanPool | undefined
+  private poolBusy = 0
+  private inlineBusy = false
+
+  constructor(private readonly inline: InlineRunner) {}
+
+  add(pool: ScanPool): void {
+    this.pool = pool
+  }
+
+  get size(): number {
+    return (this.pool?.capacity ?? 0) + 1
+  }
+
+  /** A runner with a free slot, or undefined; `release` it when its request settles. */
+  acquire(): ScanRunner | undefined {
+    if (this.pool && this.poolBusy < this.pool.capacity) {
+      this.poolBusy++
+      return this.pool
+    }
+    if (this.inlineBusy) return undefined
+    this.inlineBusy = true
+    return this.inline
+  }
+
+  release(runner: ScanRunner): void {
+    if (runner === this.inline) this.inlineBusy = false
+    else this.poolBusy--
+  }
 }
