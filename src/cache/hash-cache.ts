@@ -28,6 +28,8 @@ export class HashCache {
   private stored: StoredCache | undefined
   /** New records per directory, from the scan and from apply. */
   private readonly changed = new Map<string, string>()
+  /** Records remembered or forgotten since (after apply), by directory then name; applied when saving. */
+  private readonly edits = new Map<string, Map<string, string | undefined>>()
   /** The directories the tree has, once a scan has seen them: the others are dropped. */
   private present: Set<string> | undefined
   private dirty = false
@@ -103,6 +105,7 @@ export class HashCache {
    */
   async save(): Promise<void> {
     try {
+      this.applyEdits()
       if (!this.dirty) return
       const stored = this.storedFile()
       const dirs = new Set([...(this.present ?? stored?.index.keys() ?? []), ...this.changed.keys()])
@@ -155,13 +158,25 @@ export class HashCache {
 
   private edit(path: string, line: string | undefined): void {
     const dir = parentPath(path)
-    const lines = linesOf(this.recordsOf(dir))
-    const name = baseName(path)
-    if (line === undefined) lines.delete(name)
-    else lines.set(name, line)
-    const records = chunkOf(lines)
-    if (records === this.recordsOf(dir)) return
-    this.changed.set(dir, records)
-    this.dirty = true
+    const edits = this.edits.get(dir) ?? new Map<string, string | undefined>()
+    edits.set(baseName(path), line)
+    this.edits.set(dir, edits)
+  }
+
+  /** Folds the edits into their directories' records, one pass per directory. */
+  private applyEdits(): void {
+    for (const [dir, edits] of this.edits) {
+      const before = this.recordsOf(dir)
+      const lines = linesOf(before)
+      for (const [name, line] of edits) {
+        if (line === undefined) lines.delete(name)
+        else lines.set(name, line)
+      }
+      const records = chunkOf(lines)
+      if (records === before) continue
+      this.changed.set(dir, records)
+      this.dirty = true
+    }
+    this.edits.clear()
   }
 }
