@@ -1,4 +1,4 @@
-import {lstat} from 'node:fs/promises'
+import {lstatSync, type BigIntStats} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -33,16 +33,23 @@ export async function recordApplied(cache: HashCache, replicaRoot: string, appli
   // bare window can wake a fraction of a millisecond short of it after a file's ctime.
   await sleep(RACY_WINDOW_MS + 10)
   const examinedNs = wallClockNs()
-  await Promise.all(
-    known.map(async ({path, md5, size, mtimeMs}) => {
-      try {
-        const st = await lstat(join(replicaRoot, path), {bigint: true})
-        // Anything but the size and mtime apply gave it means someone else wrote it since.
-        if (!st.isFile() || Number(st.size) !== size || Number(st.mtimeNs / 1_000_000n) !== mtimeMs) return cache.forget(path)
-        cache.remember(path, {size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5}, examinedNs)
-      } catch {
-        cache.forget(path)
-      }
-    }),
-  )
+  // One lstat at a time, synchronously, yielding now and then: a promise per file would
+  // hold every pending lstat of a large apply in memory at once.
+  for (const [i, {path, md5, size, mtimeMs}] of known.entries()) {
+    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve))
+    const st = lstatOrUndefined(join(replicaRoot, path))
+    // Anything but the size and mtime apply gave it means someone else wrote it since.
+    if (!st?.isFile() || Number(st.size) !== size || Number(st.mtimeNs / 1_000_000n) !== mtimeMs) cache.forget(path)
+    else cache.remember(path, {size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5}, examinedNs)
+  }
+}
+
+const YIELD_EVERY = 1000
+
+function lstatOrUndefined(abs: string): BigIntStats | undefined {
+  try {
+    return lstatSync(abs, {bigint: true})
+  } catch {
+    return undefined // gone or unreadable: forgotten, hashed again next time
+  }
 }
