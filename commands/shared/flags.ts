@@ -13,7 +13,7 @@ export const syncFlags = {
     options: ['md5', 'size-mtime'],
     default: 'md5',
   }),
-  concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight, and at most N scanner threads (default: from the core count)'}),
+  concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight; scanning uses at most N threads, this one included (default: from the core count)'}),
   'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
   'cache-dir': Flags.string({
     description: 'where treesync keeps its hash caches (default: $XDG_CACHE_HOME/treesync or ~/.cache/treesync)',

@@ -21,6 +21,7 @@ import {decodeField, encodeField} from './cache-records.js'
 
 const HEADER = 'treesync-hash-cache 2'
 const TAIL_BYTES = 64
+const WRITE_BYTES = 1024 * 1024
 
 /** Where a directory's chunk is in the file. */
 export interface ChunkSpan {
@@ -89,12 +90,24 @@ export function writeCacheFile(file: string, root: string, dirs: Iterable<string
   const temp = join(dirname(file), makeTempName())
   const fd = openSync(temp, 'w', 0o600)
   try {
+    // Chunks are gathered into large writes: one system call per chunk would cost more
+    // than the bytes (a directory's records are a few KiB).
     let offset = 0
-    const write = (text: string): void => {
-      const bytes = Buffer.from(text, 'utf8')
+    let pending: string[] = []
+    let pendingBytes = 0
+    const flush = (): void => {
+      const bytes = Buffer.from(pending.join(''), 'utf8')
       let done = 0
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done)
-      offset += bytes.length
+      pending = []
+      pendingBytes = 0
+    }
+    const write = (text: string): void => {
+      const length = Buffer.byteLength(text, 'utf8')
+      pending.push(text)
+      pendingBytes += length
+      offset += length
+      if (pendingBytes >= WRITE_BYTES) flush()
     }
     write(headerOf(root))
     const index: string[] = ['#index\n']
@@ -107,6 +120,7 @@ export function writeCacheFile(file: string, root: string, dirs: Iterable<string
     }
     const indexOffset = offset
     write(index.join('') + `#end\t${indexOffset}\n`)
+    flush()
     closeSync(fd)
     renameSync(temp, file)
   } catch (error) {

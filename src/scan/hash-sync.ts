@@ -28,31 +28,44 @@ function openForReading(absPath: string): number {
 }
 
 /**
- * Fills as much of `buffer` as the file still has. Less than a full buffer means the end
- * was reached, so a small file costs two reads (the second confirms the end), not three.
+ * Reads up to `want` bytes into the start of `buffer`; fewer only at the end of the file.
+ * A caller that knows how many bytes to expect asks for no more, so a small file costs
+ * one read, not a second one to meet the end.
  */
-function readChunk(fd: number, buffer: Buffer): number {
+function readChunk(fd: number, buffer: Buffer, want: number): number {
   let filled = 0
-  while (filled < buffer.length) {
-    const n = readSync(fd, buffer, filled, buffer.length - filled, null)
+  while (filled < want) {
+    const n = readSync(fd, buffer, filled, want - filled, null)
     if (n === 0) break
     filled += n
   }
   return filled
 }
 
-/** Hashes a regular file in fixed-size chunks, so a 10 GB file costs one buffer. */
-export function hashFileSync(absPath: string, buffers: ReadBuffers): FileHash {
+/**
+ * The next chunk size: a full buffer, or what is left of `limit` (the size lstat reported;
+ * bytes a file gained since are not this scan's to hash, and its changed timestamps have
+ * the cache and apply's checks see to it).
+ */
+function nextWant(buffer: Buffer, done: number, limit: number | undefined): number {
+  return limit === undefined ? buffer.length : Math.min(buffer.length, limit - done)
+}
+
+/**
+ * Hashes a regular file in fixed-size chunks, so a 10 GB file costs one buffer: up to
+ * `limit` bytes when given, else to its end.
+ */
+export function hashFileSync(absPath: string, buffers: ReadBuffers, limit?: number): FileHash {
   const fd = openForReading(absPath)
   try {
     const hash = createHash('md5')
     let size = 0
-    let n: number
-    do {
-      n = readChunk(fd, buffers.a)
+    for (let want = nextWant(buffers.a, 0, limit); want > 0; want = nextWant(buffers.a, size, limit)) {
+      const n = readChunk(fd, buffers.a, want)
       hash.update(buffers.a.subarray(0, n))
       size += n
-    } while (n === buffers.a.length)
+      if (n < want) break
+    }
     return {md5: hash.digest('hex'), size}
   } finally {
     closeSync(fd)
@@ -72,7 +85,7 @@ export interface PairHash {
  * a copy of the source's hash state and is hashed on its own. Errors name the side that
  * failed (`side` on the thrown error).
  */
-export function hashPairSync(sourcePath: string, replicaPath: string, buffers: ReadBuffers): PairHash {
+export function hashPairSync(sourcePath: string, replicaPath: string, buffers: ReadBuffers, limit?: number): PairHash {
   const sourceFd = withSide('source', () => openForReading(sourcePath))
   try {
     const replicaFd = withSide('replica', () => openForReading(replicaPath))
@@ -81,11 +94,9 @@ export function hashPairSync(sourcePath: string, replicaPath: string, buffers: R
       let replicaHash: Hash | undefined
       let sourceSize = 0
       let replicaSize = 0
-      let s: number
-      let r: number
-      do {
-        s = withSide('source', () => readChunk(sourceFd, buffers.a))
-        r = withSide('replica', () => readChunk(replicaFd, buffers.b))
+      for (let want = nextWant(buffers.a, 0, limit); want > 0; ) {
+        const s = withSide('source', () => readChunk(sourceFd, buffers.a, Math.min(want, nextWant(buffers.a, sourceSize, limit))))
+        const r = withSide('replica', () => readChunk(replicaFd, buffers.b, Math.min(want, nextWant(buffers.b, replicaSize, limit))))
         const sourceBytes = buffers.a.subarray(0, s)
         const replicaBytes = buffers.b.subarray(0, r)
         if (replicaHash === undefined && (s !== r || !sourceBytes.equals(replicaBytes))) replicaHash = sourceHash.copy()
@@ -93,7 +104,9 @@ export function hashPairSync(sourcePath: string, replicaPath: string, buffers: R
         replicaHash?.update(replicaBytes)
         sourceSize += s
         replicaSize += r
-      } while (s === buffers.a.length || r === buffers.b.length)
+        if (s < want && r < want) break
+        want = Math.max(nextWant(buffers.a, sourceSize, limit), nextWant(buffers.b, replicaSize, limit))
+      }
       const sourceMd5 = sourceHash.digest('hex')
       return {
         source: {md5: sourceMd5, size: sourceSize},

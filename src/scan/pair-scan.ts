@@ -82,6 +82,8 @@ export interface DirResult {
 export interface HashTask {
   path: string
   sides: Side[]
+  /** The size lstat reported (the same on both sides of a pair): hashing reads no further. */
+  size: number
 }
 
 /** The outcome of one hash task, per side: a hash, or why the file could not be read. */
@@ -144,24 +146,24 @@ export class PairScanner {
     const outcome: HashOutcome = {}
     if (task.sides.length === 2) {
       try {
-        const pair = hashPairSync(abs('source'), abs('replica'), this.buffers)
+        const pair = hashPairSync(abs('source'), abs('replica'), this.buffers, task.size)
         return {source: pair.source, replica: pair.replica}
       } catch (error) {
         // One side failed: hash the other alone, so only the failing side is unreadable.
         const failed = (error as SideError).side ?? 'source'
         outcome[failed] = {error: describeFsError(error)}
         const other = failed === 'source' ? 'replica' : 'source'
-        outcome[other] = this.hashOne(abs(other))
+        outcome[other] = this.hashOne(abs(other), task.size)
         return outcome
       }
     }
-    for (const side of task.sides) outcome[side] = this.hashOne(abs(side))
+    for (const side of task.sides) outcome[side] = this.hashOne(abs(side), task.size)
     return outcome
   }
 
-  private hashOne(abs: string): FileHash | {error: string} {
+  private hashOne(abs: string, size: number): FileHash | {error: string} {
     try {
-      return hashFileSync(abs, this.buffers)
+      return hashFileSync(abs, this.buffers, size)
     } catch (error) {
       return {error: describeFsError(error)}
     }
@@ -181,7 +183,7 @@ export class PairScanner {
       if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
       if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
       if (sides.length === 0) return
-      const outcome = this.hash({path: src.path, sides})
+      const outcome = this.hash({path: src.path, sides, size: src.size})
       for (const side of sides) {
         const entry = side === 'source' ? src : twin!
         const warning = applyHash(entry, outcome[side]!, result.hashing)

@@ -265,7 +265,9 @@ class TreeScan {
       const sides = Object.keys(entries) as Side[]
       if (sides.length === 0) return
       const bytes = (entries.source?.size ?? 0) + (entries.replica?.size ?? 0)
-      tasks.push({task: {path: (src ?? rep)!.path, sides}, entries, bytes})
+      // Both sides only for a same-size twin (see replicaFilesToHash), so one size serves.
+      const size = (entries.source ?? entries.replica)!.size
+      tasks.push({task: {path: (src ?? rep)!.path, sides, size}, entries, bytes})
     })
     if (tasks.length === 0) return
 

@@ -114,6 +114,28 @@ test('a pair is hashed side by side: equal, differing at any chunk, or of differ
   assert.throws(() => hashPairSync(join(root, 'missing'), join(root, 'source'), buffers), (error: Error & {side?: string}) => error.side === 'source')
 })
 
+test('given the size lstat reported, hashing reads that much: a file that grew since is hashed up to it, one that shrank to its end', async (t) => {
+  const root = await tempDir(t)
+  const chunk = 1024 * 1024
+  const bytes = Buffer.alloc(2 * chunk + 9, 5)
+  bytes[chunk + 3] = 1
+  await writeFile(join(root, 'f'), bytes)
+  await writeFile(join(root, 'twin'), bytes)
+  const buffers = new ReadBuffers()
+  for (const limit of [0, 10, chunk, chunk + 4, bytes.length, bytes.length + 100]) {
+    const seen = bytes.subarray(0, Math.min(limit, bytes.length))
+    const expected = {md5: md5(seen), size: seen.length}
+    assert.deepEqual(hashFileSync(join(root, 'f'), buffers, limit), expected, `file, limit ${limit}`)
+    assert.deepEqual(hashPairSync(join(root, 'f'), join(root, 'twin'), buffers, limit), {source: expected, replica: expected}, `pair, limit ${limit}`)
+  }
+  const shorter = bytes.subarray(0, chunk + 1)
+  await writeFile(join(root, 'twin'), shorter)
+  assert.deepEqual(hashPairSync(join(root, 'f'), join(root, 'twin'), buffers, bytes.length), {
+    source: {md5: md5(bytes), size: bytes.length},
+    replica: {md5: md5(shorter), size: shorter.length},
+  })
+})
+
 function md5(bytes: Buffer): string {
   return createHash('md5').update(bytes).digest('hex')
 }
