@@ -89,6 +89,7 @@ function headerOf(root: string): string {
 export function writeCacheFile(file: string, root: string, dirs: Iterable<string>, recordsOf: (dir: string) => string): void {
   const temp = join(dirname(file), makeTempName())
   const fd = openSync(temp, 'w', 0o600)
+  let open = true
   try {
     // Chunks are gathered into large writes: one system call per chunk would cost more
     // than the bytes (a directory's records are a few KiB).
@@ -121,14 +122,12 @@ export function writeCacheFile(file: string, root: string, dirs: Iterable<string
     const indexOffset = offset
     write(index.join('') + `#end\t${indexOffset}\n`)
     flush()
+    open = false
     closeSync(fd)
     renameSync(temp, file)
   } catch (error) {
-    try {
-      closeSync(fd)
-    } catch {
-      // already closed
-    }
+    // Closed once only: the number may already belong to another thread's file.
+    if (open) closeSync(fd)
     try {
       unlinkSync(temp)
     } catch {

@@ -1,9 +1,10 @@
-import {closeSync, openSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
+import {closeSync, constants, openSync} from 'node:fs'
+import {lstat, mkdir, readdir, unlink} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 
 import {baseName, parentPath} from '../tree/paths.js'
+import {isTempName} from '../tree/temp-name.js'
 import {readChunkAt, readIndex, writeCacheFile, type ChunkSpan} from './cache-file.js'
 import {chunkOf, isRacy, linesOf, recordLine, type HashRecord} from './cache-records.js'
 
@@ -57,9 +58,10 @@ export class HashCache {
   static async open(cacheDir: string, root: string): Promise<HashCache> {
     const file = HashCache.fileFor(cacheDir, root)
     await mkdir(join(cacheDir, 'hashes'), {recursive: true}).catch(() => undefined)
+    await sweepStaleTemporaries(join(cacheDir, 'hashes'))
     let fd: number
     try {
-      fd = openSync(file, 'r')
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
       return new HashCache(file, root, undefined, missing ? undefined : `cannot read hash cache ${file}`)
@@ -130,7 +132,7 @@ export class HashCache {
     if (this.stored || this.ignoreStored) return this.stored
     let fd: number
     try {
-      fd = openSync(this.file, 'r')
+      fd = openSync(this.file, constants.O_RDONLY | constants.O_NONBLOCK)
     } catch {
       return undefined
     }
@@ -178,5 +180,20 @@ export class HashCache {
       this.dirty = true
     }
     this.edits.clear()
+  }
+}
+
+/** A cache write interrupted this long ago (a killed process) left its temporary behind. */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000
+
+/**
+ * Removes temporaries of cache writes that were killed. Recent ones are left alone: they
+ * may be another treesync's write in progress (all trees share the directory).
+ */
+async function sweepStaleTemporaries(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[])
+  for (const name of names.filter(isTempName)) {
+    const st = await lstat(join(dir, name)).catch(() => undefined)
+    if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMPORARY_MS) await unlink(join(dir, name)).catch(() => undefined)
   }
 }

@@ -21,10 +21,11 @@ export class ReadBuffers {
 
 /**
  * Opens with O_NOFOLLOW: a file swapped for a symlink since it was listed is an error, not
- * a read of whatever the link points to.
+ * a read of whatever the link points to. O_NONBLOCK: one swapped for a FIFO reads as
+ * empty instead of waiting forever for a writer (apply's checks then see the change).
  */
 function openForReading(absPath: string): number {
-  return openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW)
+  return openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
 }
 
 /**
@@ -48,7 +49,9 @@ function readChunk(fd: number, buffer: Buffer, want: number): number {
  * the cache and apply's checks see to it).
  */
 function nextWant(buffer: Buffer, done: number, limit: number | undefined): number {
-  return limit === undefined ? buffer.length : Math.min(buffer.length, limit - done)
+  // A size of 0 is not trusted as a limit: some filesystems (procfs, FUSE) report 0 for
+  // files with content, which would then always hash as empty.
+  return limit === undefined || limit === 0 ? buffer.length : Math.min(buffer.length, limit - done)
 }
 
 /**

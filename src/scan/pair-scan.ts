@@ -23,6 +23,12 @@ export type Side = 'source' | 'replica'
 
 /** Files at least this large are hashed later, one per task, so big files spread over threads. */
 export const INLINE_HASH_MAX_BYTES = 1024 * 1024
+/**
+ * Most bytes one directory job hashes; the rest of its files are hashed after the walk,
+ * in batches. A job runs without a break (possibly on the main thread, where a signal
+ * waits for it), so it must stay short whatever the directory holds.
+ */
+const JOB_HASH_BUDGET_BYTES = 16 * 1024 * 1024
 
 /** What every job of one scan shares. Plain data: it is posted to scanner threads. */
 export interface PairScanConfig {
@@ -176,13 +182,15 @@ export class PairScanner {
    * may pair them with a move, which is known after the whole walk.
    */
   private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void): void {
+    let budget = JOB_HASH_BUDGET_BYTES
     mergeByPath(source, replica, (src, rep) => {
-      if (!src || src.type !== 'file' || src.unreadable) return
+      if (!src || src.type !== 'file' || src.unreadable || budget <= 0) return
       const twin = rep?.type === 'file' && !rep.unreadable && rep.size === src.size ? rep : undefined
       const sides: Side[] = []
       if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
       if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
       if (sides.length === 0) return
+      budget -= src.size * sides.length
       const outcome = this.hash({path: src.path, sides, size: src.size})
       for (const side of sides) {
         const entry = side === 'source' ? src : twin!

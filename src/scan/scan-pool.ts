@@ -58,15 +58,21 @@ export class ScanPool implements ScanRunner {
   private failure: Error | undefined
 
   constructor(config: PairScanConfig, size: number) {
-    for (let i = 0; i < Math.max(1, size); i++) {
-      // A small young generation: a scanner's garbage is short-lived, and the default
-      // (up to 48 MB per thread) would dominate the memory of a whole plan.
-      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 8}})
-      worker.on('message', (reply: Reply) => this.settle(reply))
-      worker.on('error', (error) => this.fail(worker, error))
-      worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
-      this.workers.push(worker)
-      this.load.set(worker, 0)
+    try {
+      for (let i = 0; i < Math.max(1, size); i++) {
+        // A small young generation: a scanner's garbage is short-lived, and the default
+        // (up to 48 MB per thread) would dominate the memory of a whole plan.
+        const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 8}})
+        worker.on('message', (reply: Reply) => this.settle(reply))
+        worker.on('messageerror', (error) => this.fail(worker, error))
+        worker.on('error', (error) => this.fail(worker, error))
+        worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
+        this.workers.push(worker)
+        this.load.set(worker, 0)
+      }
+    } catch (error) {
+      void this.close()
+      throw error
     }
   }
 
@@ -87,6 +93,16 @@ export class ScanPool implements ScanRunner {
     const workers = this.workers.splice(0)
     for (const worker of workers) worker.removeAllListeners('exit')
     await Promise.all(workers.map((w) => w.terminate()))
+  }
+
+  /** Stops now: every request still out fails with `error`, and the threads are stopped mid-file. */
+  abort(error: Error): Promise<void> {
+    this.failure ??= error
+    for (const [id, job] of this.pending) {
+      this.pending.delete(id)
+      job.reject(error)
+    }
+    return this.close()
   }
 
   private post(request: ScanRequest): Promise<unknown> {

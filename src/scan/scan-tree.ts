@@ -1,7 +1,7 @@
 import {statSync} from 'node:fs'
 
 import {describeFsError, TreesyncError} from '../errors.js'
-import type {Manifest} from '../tree/entry.js'
+import type {Entry, Manifest} from '../tree/entry.js'
 import {comparePaths} from '../tree/paths.js'
 import {listDirectory, type ExcludeFn} from './list-directory.js'
 
@@ -27,6 +27,7 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
     if (error instanceof TreesyncError) throw error
     throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
   }
+  const dirs = new Map<string, Entry>()
   const queue = ['']
   for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
     let listing
@@ -35,12 +36,14 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
     } catch (error) {
       if (dir === '') throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
       manifest.warnings.push({path: dir, message: `cannot read directory: ${describeFsError(error)}`, level: 'error'})
-      manifest.entries.find((e) => e.path === dir)!.unreadable = true
+      dirs.get(dir)!.unreadable = true
       continue
     }
     for (const e of listing.entries) {
       manifest.entries.push(e)
-      if (e.type === 'dir') queue.push(e.path)
+      if (e.type !== 'dir' || e.unreadable) continue
+      dirs.set(e.path, e)
+      queue.push(e.path)
     }
     for (const w of listing.warnings) manifest.warnings.push(w)
     for (const t of listing.temporaries) manifest.temporaries.push(t)

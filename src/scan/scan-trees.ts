@@ -93,6 +93,9 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
     scanStartNs: wallClockNs(),
   }
   const scan = new TreeScan(config, options, replicaExists)
+  // Scanner threads are stopped at once, even in the middle of a large file.
+  const abort = (): void => void scan.abort()
+  options.signal?.addEventListener('abort', abort, {once: true})
   try {
     await scan.walk()
     scan.finishManifests()
@@ -100,6 +103,7 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
     if (caches) scan.updateCaches(caches)
     return scan.result()
   } finally {
+    options.signal?.removeEventListener('abort', abort)
     await scan.close()
   }
 }
@@ -273,13 +277,16 @@ class TreeScan {
 
     const totalBytes = tasks.reduce((sum, t) => sum + t.bytes, 0)
     if (totalBytes >= 8 * INLINE_HASH_MAX_BYTES) this.startPool()
-    const batches = batch(tasks, (t) => t.bytes)
+    // Batches of small files, and large files one by one. This thread's lane takes only
+    // small batches while scanner threads exist: a large file would keep it from noticing
+    // a signal for as long as it takes to read.
+    const small: Array<typeof tasks> = []
+    const large: Array<typeof tasks> = []
+    for (const group of batch(tasks, (t) => t.bytes)) (group.length === 1 && group[0]!.bytes >= INLINE_HASH_MAX_BYTES ? large : small).push(group)
     const progress = {root: source.root, hashed: 0, total: tasks.length, bytes: 0, cached: 0}
-    let next = 0
-    const lane = async (runner: ScanRunner): Promise<void> => {
-      while (next < batches.length) {
+    const lane = async (runner: ScanRunner, takesLarge: boolean): Promise<void> => {
+      for (let group = (takesLarge && large.shift()) || small.shift(); group; group = (takesLarge && large.shift()) || small.shift()) {
         this.checkSignal()
-        const group = batches[next++]!
         const outcomes = await runner.hash(group.map((t) => t.task))
         group.forEach((t, i) => this.takeHash(t.entries, outcomes[i]!))
         progress.hashed += group.length
@@ -291,10 +298,11 @@ class TreeScan {
     const runners: ScanRunner[] = []
     for (let runner = this.lanes.acquire(); runner; runner = this.lanes.acquire()) runners.push(runner)
     try {
-      await Promise.all(runners.map(lane))
+      await Promise.all(runners.map((runner) => lane(runner, runner === this.pool || !this.pool)))
     } finally {
       for (const runner of runners) this.lanes.release(runner)
     }
+    for (const side of ['source', 'replica'] as const) this.manifests[side].warnings.sort((a, b) => comparePaths(a.path, b.path))
   }
 
   private takeHash(entries: Partial<Record<Side, Entry>>, outcome: Partial<Record<Side, {md5: string; size: number} | {error: string}>>): void {
@@ -302,12 +310,8 @@ class TreeScan {
       const entry = entries[side]
       if (!entry) continue
       const warning = applyHash(entry, outcome[side]!, this.hashing)
-      if (warning) {
-        const warnings = this.manifests[side].warnings
-        warnings.push(warning)
-        // Kept sorted for rendering; read failures are rare, so re-sorting is cheap.
-        warnings.sort((a, b) => comparePaths(a.path, b.path))
-      } else this.lateHashes.push([side, entry])
+      if (warning) this.manifests[side].warnings.push(warning)
+      else this.lateHashes.push([side, entry])
     }
   }
 
@@ -327,6 +331,10 @@ class TreeScan {
 
   private checkSignal(): void {
     if (this.options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
+  }
+
+  abort(): Promise<void> | undefined {
+    return this.pool?.abort(new TreesyncError('INTERRUPTED', 'interrupted'))
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import {mkdir, readFile, rename, utimes, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {mkdir, readdir, readFile, rename, utimes, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
 
@@ -137,6 +137,19 @@ describe('the hash cache', () => {
       assert.equal(after.hashing.hashedFiles, rehashed, `${name}: only files whose records were lost are hashed again`)
       assert.deepEqual((await plan(s)).notices, [], `${name}: the corrupt file was replaced`)
     }
+  })
+
+  test('temporaries of killed cache writes are swept once old; recent ones may be another process writing', async (t) => {
+    const s = await scene(t)
+    await plan(s)
+    const dir = dirname(HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source))
+    const [old, recent] = [join(dir, '.treesync-00000000000000aa.tmp'), join(dir, '.treesync-00000000000000bb.tmp')]
+    await writeFile(old, 'half a cache')
+    await writeFile(recent, 'being written')
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000)
+    await utimes(old, twoHoursAgo, twoHoursAgo)
+    await plan(s)
+    assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.tmp')), ['.treesync-00000000000000bb.tmp'])
   })
 
   test('a cache recording a wrong hash for an unchanged identity is the only way to fool it, and entries must match exactly', async (t) => {

@@ -123,7 +123,8 @@ test('given the size lstat reported, hashing reads that much: a file that grew s
   await writeFile(join(root, 'twin'), bytes)
   const buffers = new ReadBuffers()
   for (const limit of [0, 10, chunk, chunk + 4, bytes.length, bytes.length + 100]) {
-    const seen = bytes.subarray(0, Math.min(limit, bytes.length))
+    // A reported size of 0 is read to the end: procfs and some FUSE mounts report 0 for files with content.
+    const seen = limit === 0 ? bytes : bytes.subarray(0, Math.min(limit, bytes.length))
     const expected = {md5: md5(seen), size: seen.length}
     assert.deepEqual(hashFileSync(join(root, 'f'), buffers, limit), expected, `file, limit ${limit}`)
     assert.deepEqual(hashPairSync(join(root, 'f'), join(root, 'twin'), buffers, limit), {source: expected, replica: expected}, `pair, limit ${limit}`)

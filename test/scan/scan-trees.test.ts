@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readFile, rm, stat, truncate, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
@@ -127,6 +127,22 @@ describe('scanning both trees side by side', () => {
     }
   })
 
+  test('a directory with more to hash than one job takes is finished after the walk, with the same plan', async (t) => {
+    const root = await tempDir(t)
+    const [source, replica] = [join(root, 's'), join(root, 'r')]
+    const files = Array.from({length: 40}, (_, i) => ({path: `d/f${i}`, type: 'file' as const, content: Buffer.alloc(600 * 1024, i)}))
+    await buildTree(source, files)
+    const edited = Buffer.alloc(600 * 1024, 7)
+    edited[1000] = 99
+    await buildTree(replica, files.map((f) => (f.path === 'd/f7' ? {...f, content: edited, mtimeMs: FIXED_MTIME_MS + 1} : f)))
+    for (const inlineEntries of [undefined, 0]) {
+      const prepared = await plan(source, replica, {inlineEntries})
+      assert.deepEqual(prepared.plan, await referencePlan(source, replica))
+      assert.deepEqual(prepared.plan.operations.map((op) => `${op.op} ${op.path} ${op.reason}`), ['update d/f7 content'])
+      assert.equal(prepared.hashing.hashedFiles, 80)
+    }
+  })
+
   test('a warm cache file is left as it is; a change rewrites it', async (t) => {
     const root = await tempDir(t)
     const [source, replica, cache] = [join(root, 's'), join(root, 'r'), join(root, 'c')]
@@ -158,6 +174,18 @@ describe('scanning both trees side by side', () => {
     const records = await readFile(file, 'utf8')
     assert.doesNotMatch(records, /\n\/d\n/, 'the records of a vanished directory are dropped')
     assert.match(records, /\na\.txt\t/)
+  })
+
+  test('aborting stops a scanner thread in the middle of a large file', {timeout: 60_000}, async (t) => {
+    const root = await tempDir(t)
+    await buildTree(join(root, 's'), [{path: 'd/small', type: 'file', content: 'x'}])
+    // 64 GiB of holes: hashing it through would take minutes, so finishing at all means it stopped.
+    await writeFile(join(root, 's', 'd', 'sparse'), '')
+    await truncate(join(root, 's', 'd', 'sparse'), 64 * 1024 ** 3)
+    const controller = new AbortController()
+    const planning = plan(join(root, 's'), join(root, 'r'), {inlineEntries: 0, signal: controller.signal})
+    setTimeout(() => controller.abort(), 300)
+    await assert.rejects(planning, (error: unknown) => error instanceof TreesyncError && error.code === 'INTERRUPTED')
   })
 
   test('an aborted scan stops with an INTERRUPTED error, inline and on threads', async (t) => {
