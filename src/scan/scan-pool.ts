@@ -57,22 +57,33 @@ export class ScanPool implements ScanRunner {
   private nextId = 0
   private failure: Error | undefined
 
-  constructor(config: PairScanConfig, size: number) {
+  constructor(
+    private readonly config: PairScanConfig,
+    size: number,
+  ) {
     try {
-      for (let i = 0; i < Math.max(1, size); i++) {
-        // A small young generation: a scanner's garbage is short-lived, and the default
-        // (up to 48 MB per thread) would dominate the memory of a whole plan.
-        const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {workerData: config, resourceLimits: {maxYoungGenerationSizeMb: 8}})
-        worker.on('message', (reply: Reply) => this.settle(reply))
-        worker.on('messageerror', (error) => this.fail(worker, error))
-        worker.on('error', (error) => this.fail(worker, error))
-        worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
-        this.workers.push(worker)
-        this.load.set(worker, 0)
-      }
+      this.grow(size)
     } catch (error) {
       void this.close()
       throw error
+    }
+  }
+
+  /** Adds threads until there are `size`. */
+  grow(size: number): void {
+    while (this.workers.length < Math.max(1, size)) {
+      // A small young generation: a scanner's garbage is short-lived, and the default
+      // (up to 48 MB per thread) would dominate the memory of a whole plan.
+      const worker = new Worker(new URL('./scan-worker.js', import.meta.url), {
+        workerData: this.config,
+        resourceLimits: {maxYoungGenerationSizeMb: 8},
+      })
+      worker.on('message', (reply: Reply) => this.settle(reply))
+      worker.on('messageerror', (error) => this.fail(worker, error))
+      worker.on('error', (error) => this.fail(worker, error))
+      worker.on('exit', (code) => this.fail(worker, new Error(`scanner thread exited with code ${code}`)))
+      this.workers.push(worker)
+      this.load.set(worker, 0)
     }
   }
 

@@ -157,9 +157,15 @@ class TreeScan {
     this.startPool()
   }
 
-  private startPool(): void {
-    const threads = Math.min(availableParallelism(), this.options.concurrency ?? Infinity) - 1
-    if (threads >= 1 && !this.pool) {
+  /**
+   * Starts (or grows) the scanner threads: one per core but this thread's while it has a
+   * lane of its own; `everyCore` for large files, which this thread does not take.
+   */
+  private startPool(everyCore = false): void {
+    const threads = Math.min(availableParallelism(), this.options.concurrency ?? Infinity) - (everyCore ? 0 : 1)
+    if (threads < 1) return
+    if (this.pool) this.pool.grow(threads)
+    else {
       this.pool = new ScanPool(this.config, threads)
       this.lanes.add(this.pool)
     }
@@ -283,6 +289,7 @@ class TreeScan {
     const small: Array<typeof tasks> = []
     const large: Array<typeof tasks> = []
     for (const group of batch(tasks, (t) => t.bytes)) (group.length === 1 && group[0]!.bytes >= INLINE_HASH_MAX_BYTES ? large : small).push(group)
+    if (large.length > 0) this.startPool(true)
     const progress = {root: source.root, hashed: 0, total: tasks.length, bytes: 0, cached: 0}
     const lane = async (runner: ScanRunner, takesLarge: boolean): Promise<void> => {
       for (let group = (takesLarge && large.shift()) || small.shift(); group; group = (takesLarge && large.shift()) || small.shift()) {
