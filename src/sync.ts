@@ -16,7 +16,7 @@ export interface PrepareOptions {
   /** Where the hash caches live; undefined disables them (`--no-cache`). */
   cacheDir?: string
   exclude?: ExcludeRules
-  /** Most scanner threads (default: one per core). */
+  /** Most threads scanning, the calling one included (default: one per core). */
   concurrency?: number
   onProgress?: (progress: PrepareProgress) => void
   /** Aborting stops scanning and hashing early with an INTERRUPTED error. */

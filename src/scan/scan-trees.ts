@@ -48,7 +48,7 @@ export interface ScanTreesOptions {
   exclude?: ExcludeRules
   /** Each tree's hash cache (none: `--no-cache`). */
   caches?: Record<Side, HashCache>
-  /** Most scanner threads (default: one per core). */
+  /** Most threads scanning, the calling one included (default: one per core). */
   concurrency?: number
   /** Entries scanned on this thread before scanner threads start (small trees never need them). */
   inlineEntries?: number
