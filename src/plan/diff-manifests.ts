@@ -1,5 +1,6 @@
 import type {Entry} from '../tree/entry.js'
-import {ancestorsOf, comparePaths, isInside} from '../tree/paths.js'
+import {mergeByPath} from '../tree/merge-by-path.js'
+import {ancestorsOf, isInside} from '../tree/paths.js'
 import {creationOf, reconcile, removalOf} from './decide.js'
 import type {Operation} from './operation.js'
 import type {CompareMode, PlanWarning} from './plan.js'
@@ -27,29 +28,20 @@ export function diffManifests(
   const warnings: PlanWarning[] = []
   let skipRoot: string | undefined
   const kept: string[] = [...replicaExcluded]
-  let i = 0
-  let j = 0
-  while (i < source.length || j < replica.length) {
-    const src = source[i]
-    const rep = replica[j]
-    const order = src === undefined ? 1 : rep === undefined ? -1 : comparePaths(src.path, rep.path)
-    const path = order <= 0 ? src!.path : rep!.path
-    if (order <= 0) i++
-    if (order >= 0) j++
-    if (skipRoot !== undefined && isInside(path, skipRoot)) continue
-
-    const here = {src: order <= 0 ? src : undefined, rep: order >= 0 ? rep : undefined}
-    if (here.src?.unreadable || here.rep?.unreadable) {
+  mergeByPath(source, replica, (src, rep) => {
+    const path = (src ?? rep)!.path
+    if (skipRoot !== undefined && isInside(path, skipRoot)) return
+    if (src?.unreadable || rep?.unreadable) {
       skipRoot = path
       kept.push(path)
-      const side = here.src?.unreadable ? 'source' : 'replica'
+      const side = src?.unreadable ? 'source' : 'replica'
       warnings.push({path, message: `left unchanged: the ${side} entry could not be read`})
-      continue
+      return
     }
-    if (here.src && here.rep) operations.push(...reconcile(here.src, here.rep, compare))
-    else if (here.src) operations.push(creationOf(here.src, 'missing'))
-    else if (here.rep) operations.push(removalOf(here.rep, 'extra'))
-  }
+    if (src && rep) operations.push(...reconcile(src, rep, compare))
+    else if (src) operations.push(creationOf(src, 'missing'))
+    else if (rep) operations.push(removalOf(rep, 'extra'))
+  })
   return kept.length === 0 ? {operations, warnings} : keepAncestors(operations, warnings, kept)
 }
 

@@ -1,7 +1,7 @@
-import {lstatSync, readdirSync, readlinkSync, type BigIntStats, type Dirent} from 'node:fs'
+import {lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent} from 'node:fs'
 
-import {describeFsError} from '../errors.js'
-import type {Entry, EntryType, ScanWarning} from '../tree/entry.js'
+import {describeFsError, TreesyncError} from '../errors.js'
+import type {Entry, EntryType, Manifest, ScanWarning} from '../tree/entry.js'
 import {comparePaths, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
 
@@ -20,6 +20,30 @@ export interface DirectoryListing {
 }
 
 const NS_PER_MS = 1_000_000n
+
+/**
+ * Checks that a tree's root is a directory that can be read: true when it is, false when
+ * it is missing and `allowMissing` (a replica yet to be created); otherwise a one-line
+ * BAD_INPUT error.
+ */
+export function checkRoot(root: string, allowMissing: boolean): boolean {
+  try {
+    if (!statSync(root).isDirectory()) throw new TreesyncError('BAD_INPUT', `${root} is not a directory`, root)
+    return true
+  } catch (error) {
+    if (error instanceof TreesyncError) throw error
+    if (allowMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
+  }
+}
+
+/** Puts a manifest's lists in path order, as the planner and renderers expect them. */
+export function sortManifest(manifest: Manifest): void {
+  manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
+  manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
+  manifest.temporaries.sort(comparePaths)
+  manifest.excluded.sort(comparePaths)
+}
 
 /**
  * Lists and lstat's one directory of a tree synchronously, without following symlinks.

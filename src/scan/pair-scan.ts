@@ -7,7 +7,8 @@ import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
 import {reconcile} from '../plan/decide.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
-import {baseName, comparePaths} from '../tree/paths.js'
+import {mergeByPath} from '../tree/merge-by-path.js'
+import {baseName} from '../tree/paths.js'
 import {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type SideError} from './hash-sync.js'
 import {listDirectory, type DirectoryListing, type ExcludeFn} from './list-directory.js'
 
@@ -272,18 +273,6 @@ function isSettled(src: Entry, rep: Entry, compare: CompareMode): boolean {
   if (src.unreadable || rep.unreadable || src.type !== rep.type || src.type === 'dir') return false
   if (compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
   return reconcile(src, rep, compare).length === 0
-}
-
-/** Calls `visit` for each path of two sorted entry lists, with the entry of each side that has it. */
-export function mergeByPath(a: readonly Entry[], b: readonly Entry[], visit: (a: Entry | undefined, b: Entry | undefined) => void): void {
-  let i = 0
-  let j = 0
-  while (i < a.length || j < b.length) {
-    const order = i >= a.length ? 1 : j >= b.length ? -1 : comparePaths(a[i]!.path, b[j]!.path)
-    visit(order <= 0 ? a[i] : undefined, order >= 0 ? b[j] : undefined)
-    if (order <= 0) i++
-    if (order >= 0) j++
-  }
 }
 
 export function hasIdentity(entry: Entry): entry is Entry & {ino: bigint; ctimeNs: bigint; mtimeNs: bigint} {

@@ -1,9 +1,6 @@
-import {statSync} from 'node:fs'
-
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
-import {comparePaths} from '../tree/paths.js'
-import {listDirectory, type ExcludeFn} from './list-directory.js'
+import {checkRoot, listDirectory, sortManifest, type ExcludeFn} from './list-directory.js'
 
 export interface ScanOptions {
   exclude?: ExcludeFn
@@ -20,13 +17,7 @@ export interface ScanOptions {
  */
 export async function scanTree(root: string, options: ScanOptions = {}): Promise<Manifest> {
   const manifest: Manifest = {root, exists: true, entries: [], warnings: [], temporaries: [], excluded: []}
-  try {
-    if (!statSync(root).isDirectory()) throw new TreesyncError('BAD_INPUT', `${root} is not a directory`, root)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && options.allowMissing) return {...manifest, exists: false}
-    if (error instanceof TreesyncError) throw error
-    throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
-  }
+  if (!checkRoot(root, options.allowMissing ?? false)) return {...manifest, exists: false}
   const dirs = new Map<string, Entry>()
   const queue = ['']
   for (let dir = queue.pop(); dir !== undefined; dir = queue.pop()) {
@@ -49,9 +40,6 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
     for (const t of listing.temporaries) manifest.temporaries.push(t)
     for (const x of listing.excluded) manifest.excluded.push(x)
   }
-  manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
-  manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
-  manifest.temporaries.sort(comparePaths)
-  manifest.excluded.sort(comparePaths)
+  sortManifest(manifest)
   return manifest
 }

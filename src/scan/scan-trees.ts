@@ -1,19 +1,18 @@
-import {statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 
 import type {HashCache} from '../cache/hash-cache.js'
 import {wallClockNs} from '../cache/wall-clock.js'
-import {describeFsError, TreesyncError} from '../errors.js'
+import {TreesyncError} from '../errors.js'
 import type {ExcludeRules} from '../filter/exclude-filter.js'
 import {replicaFilesToHash} from '../plan/hash-needs.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {Entry, Manifest} from '../tree/entry.js'
+import {mergeByPath} from '../tree/merge-by-path.js'
 import {comparePaths} from '../tree/paths.js'
 import {
   applyHash,
   hasIdentity,
   INLINE_HASH_MAX_BYTES,
-  mergeByPath,
   PairScanner,
   type DirJob,
   type DirResult,
@@ -22,6 +21,7 @@ import {
   type PairScanConfig,
   type Side,
 } from './pair-scan.js'
+import {checkRoot, sortManifest} from './list-directory.js'
 import {InlineRunner, ScanPool, type ScanRunner} from './scan-pool.js'
 
 /** Progress of a scan, for spinners and logs. */
@@ -80,7 +80,9 @@ const HASH_BATCH_FILES = 256
  * both manifests and only counted (`matched`), so a large tree in sync costs little memory.
  */
 export async function scanTrees(roots: Record<Side, string>, options: ScanTreesOptions): Promise<ScannedTrees> {
-  const replicaExists = checkRoots(roots)
+  // The source must be a readable directory; the replica may be missing (apply creates it).
+  checkRoot(roots.source, false)
+  const replicaExists = checkRoot(roots.replica, true)
   const caches = options.compare === 'md5' ? options.caches : undefined
   const config: PairScanConfig = {
     roots,
@@ -106,20 +108,6 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
     options.signal?.removeEventListener('abort', abort)
     await scan.close()
   }
-}
-
-/** The source must be a readable directory; the replica may be missing (created by apply). */
-function checkRoots(roots: Record<Side, string>): boolean {
-  for (const side of ['source', 'replica'] as const) {
-    try {
-      if (!statSync(roots[side]).isDirectory()) throw new TreesyncError('BAD_INPUT', `${roots[side]} is not a directory`, roots[side])
-    } catch (error) {
-      if (error instanceof TreesyncError) throw error
-      if (side === 'replica' && (error as NodeJS.ErrnoException).code === 'ENOENT') return false
-      throw new TreesyncError('BAD_INPUT', `cannot read ${roots[side]}: ${describeFsError(error)}`, roots[side])
-    }
-  }
-  return true
 }
 
 class TreeScan {
@@ -251,12 +239,7 @@ class TreeScan {
   }
 
   finishManifests(): void {
-    for (const manifest of Object.values(this.manifests)) {
-      manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
-      manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
-      manifest.temporaries.sort(comparePaths)
-      manifest.excluded.sort(comparePaths)
-    }
+    for (const manifest of Object.values(this.manifests)) sortManifest(manifest)
   }
 
   /**
