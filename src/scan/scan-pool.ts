@@ -147,3 +147,40 @@ export class ScanPool implements ScanRunner {
     }
   }
 }
+
+/**
+ * Where the next request runs: a free slot on the scanner threads (two per thread, so
+ * each has its next request while its last result travels), else this thread, one
+ * request at a time.
+ */
+export class Lanes {
+  private pool: ScanPool | undefined
+  private poolBusy = 0
+  private inlineBusy = false
+
+  constructor(private readonly inline: InlineRunner) {}
+
+  add(pool: ScanPool): void {
+    this.pool = pool
+  }
+
+  get size(): number {
+    return (this.pool?.capacity ?? 0) + 1
+  }
+
+  /** A runner with a free slot, or undefined; `release` it when its request settles. */
+  acquire(): ScanRunner | undefined {
+    if (this.pool && this.poolBusy < this.pool.capacity) {
+      this.poolBusy++
+      return this.pool
+    }
+    if (this.inlineBusy) return undefined
+    this.inlineBusy = true
+    return this.inline
+  }
+
+  release(runner: ScanRunner): void {
+    if (runner === this.inline) this.inlineBusy = false
+    else this.poolBusy--
+  }
+}

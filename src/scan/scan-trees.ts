@@ -22,7 +22,7 @@ import {
   type Side,
 } from './pair-scan.js'
 import {checkRoot, sortManifest} from './list-directory.js'
-import {InlineRunner, ScanPool, type ScanRunner} from './scan-pool.js'
+import {InlineRunner, Lanes, ScanPool, type ScanRunner} from './scan-pool.js'
 
 /** Progress of a scan, for spinners and logs. */
 export interface ScanProgress {
@@ -359,41 +359,4 @@ function batch<T>(items: readonly T[], bytesOf: (item: T) => number): T[][] {
   }
   if (current.length > 0) batches.push(current)
   return batches
-}
-
-/**
- * Where the next request runs: a free slot on the scanner threads (two per thread, so
- * each has its next request while its last result travels), else this thread, one
- * request at a time.
- */
-class Lanes {
-  private pool: ScanPool | undefined
-  private poolBusy = 0
-  private inlineBusy = false
-
-  constructor(private readonly inline: InlineRunner) {}
-
-  add(pool: ScanPool): void {
-    this.pool = pool
-  }
-
-  get size(): number {
-    return (this.pool?.capacity ?? 0) + 1
-  }
-
-  /** A runner with a free slot, or undefined; `release` it when its request settles. */
-  acquire(): ScanRunner | undefined {
-    if (this.pool && this.poolBusy < this.pool.capacity) {
-      this.poolBusy++
-      return this.pool
-    }
-    if (this.inlineBusy) return undefined
-    this.inlineBusy = true
-    return this.inline
-  }
-
-  release(runner: ScanRunner): void {
-    if (runner === this.inline) this.inlineBusy = false
-    else this.poolBusy--
-  }
 }
