@@ -3,14 +3,11 @@ import {copyFile, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFil
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {applyPlan, preparePlan, resolveRoots, sweepTemporaries, type Plan} from '../../src/index.js'
+import {applyPlan, preparePlan, resolveRoots, sweepTemporaries} from '../../src/index.js'
+import {planOnly} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-
-async function planFor(source: string, replica: string): Promise<Plan> {
-  return (await preparePlan(await resolveRoots(source, replica), {compare: 'md5'})).plan
-}
 
 async function setup(t: Parameters<typeof tempDir>[0]) {
   const root = await tempDir(t)
@@ -24,7 +21,7 @@ test('a source file that changed after planning is not copied; the rest is appli
     {path: 'b.txt', type: 'file', content: 'new b'},
   ])
   await buildTree(replica, [{path: 'a.txt', type: 'file', content: 'old a'}])
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await writeFile(join(source, 'a.txt'), 'changed again, longer')
 
   const result = await applyPlan(plan)
@@ -41,7 +38,7 @@ test('a replica entry that changed after planning is neither overwritten nor del
     {path: 'keep.txt', type: 'file', content: 'replica'},
     {path: 'extra.txt', type: 'file', content: 'extra'},
   ])
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await writeFile(join(replica, 'keep.txt'), 'edited after the plan')
   await writeFile(join(replica, 'extra.txt'), 'also edited after the plan')
 
@@ -55,7 +52,7 @@ test('an entry that appears in a directory being removed survives (rmdir is neve
   const {source, replica} = await setup(t)
   await buildTree(source, [{path: 'x', type: 'file', content: 'x'}])
   await buildTree(replica, [{path: 'old/a', type: 'file', content: 'a'}])
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await writeFile(join(replica, 'old', 'new-after-plan'), 'precious')
 
   const result = await applyPlan(plan)
@@ -68,7 +65,7 @@ test('never writes through a directory that became a symlink after planning', as
   await buildTree(source, [{path: 'd/f.txt', type: 'file', content: 'data'}])
   await buildTree(replica, [{path: 'd', type: 'dir'}])
   await mkdir(outside)
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await rm(join(replica, 'd'), {recursive: true})
   await symlink(outside, join(replica, 'd'))
 
@@ -85,7 +82,7 @@ test('a symlink in the replica where the source has a directory is replaced, not
   await mkdir(replica)
   await symlink(outside, join(replica, 'd'))
 
-  const result = await applyPlan(await planFor(source, replica))
+  const result = await applyPlan(await planOnly(source, replica))
   assert.deepEqual(result.failed, [])
   assert.ok((await lstat(join(replica, 'd'))).isDirectory())
   assert.deepEqual(await readdir(outside), ['victim.txt'])
@@ -95,7 +92,7 @@ test('entries inside a directory that could not be created are skipped, not atte
   const {source, replica} = await setup(t)
   await buildTree(source, [{path: 'd/one', type: 'file', content: '1'}])
   await mkdir(replica)
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await writeFile(join(replica, 'd'), 'a file took the name')
 
   const result = await applyPlan(plan)
@@ -110,7 +107,7 @@ test('a directory whose entries change keeps its mtime when the plan does not na
     {path: 'd', type: 'dir', mtimeMs: FIXED_MTIME_MS},
     {path: 'd/stale', type: 'file', content: 's'},
   ])
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   assert.deepEqual(
     plan.operations.map((op) => op.op),
     ['create', 'delete'],
@@ -143,7 +140,7 @@ test('a directory swapped for a symlink in the middle of apply is never written 
   ])
   await buildTree(replica, [{path: 'd', type: 'dir'}])
   await mkdir(outside)
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   let swapped = false
   const result = await applyPlan(plan, {
     concurrency: 1,
@@ -169,7 +166,7 @@ test('a replica root swapped for a symlink in the middle of apply is never writt
   ])
   await mkdir(replica)
   await mkdir(outside)
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   let swapped = false
   const result = await applyPlan(plan, {
     concurrency: 1,

@@ -3,9 +3,10 @@ import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {applyPlan, describeFsError, preparePlan, resolveRoots, TreesyncError, type Plan} from '../../src/index.js'
+import {applyPlan, describeFsError, TreesyncError} from '../../src/index.js'
 import {MIN_COPIES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
 import {fromWire, toWire} from '../../src/apply/copy-wire.js'
+import {planOnly} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
 import {assertMirror} from '../helpers/tree-snapshot.js'
@@ -13,10 +14,6 @@ import {assertMirror} from '../helpers/tree-snapshot.js'
 async function setup(t: Parameters<typeof tempDir>[0]) {
   const root = await tempDir(t)
   return {source: join(root, 'source'), replica: join(root, 'replica'), outside: join(root, 'outside'), backup: join(root, 'backup')}
-}
-
-async function planFor(source: string, replica: string): Promise<Plan> {
-  return (await preparePlan(await resolveRoots(source, replica), {compare: 'md5'})).plan
 }
 
 function manyFiles(count: number): EntrySpec[] {
@@ -32,7 +29,7 @@ function manyFiles(count: number): EntrySpec[] {
 test('a plan with many copies is applied by the copy workers (the default) into an exact mirror', async (t) => {
   const {source, replica} = await setup(t)
   await buildTree(source, manyFiles(MIN_COPIES_FOR_WORKERS + 50))
-  const result = await applyPlan(await planFor(source, replica))
+  const result = await applyPlan(await planOnly(source, replica))
   assert.deepEqual(result.failed, [])
   await assertMirror(source, replica)
 })
@@ -44,7 +41,7 @@ test('in a copy worker, a source file that changed after planning fails with its
     {path: 'b.txt', type: 'file', content: 'new b'},
   ])
   await buildTree(replica, [{path: 'a.txt', type: 'file', content: 'old a'}])
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await writeFile(join(source, 'a.txt'), 'changed again, longer')
 
   const result = await applyPlan(plan, {copyWorkers: 2})
@@ -58,7 +55,7 @@ test('a copy worker never writes through a directory that became a symlink after
   await buildTree(source, [{path: 'd/f.txt', type: 'file', content: 'data'}])
   await buildTree(replica, [{path: 'd', type: 'dir'}])
   await mkdir(outside)
-  const plan = await planFor(source, replica)
+  const plan = await planOnly(source, replica)
   await rm(join(replica, 'd'), {recursive: true})
   await symlink(outside, join(replica, 'd'))
 
@@ -71,7 +68,7 @@ test('with --backup-dir, copies stay on the main thread and overwritten files ar
   const {source, replica, backup} = await setup(t)
   await buildTree(source, [{path: 'doc.txt', type: 'file', content: 'new version'}])
   await buildTree(replica, [{path: 'doc.txt', type: 'file', content: 'old version'}])
-  const result = await applyPlan(await planFor(source, replica), {copyWorkers: 2, backupDir: backup})
+  const result = await applyPlan(await planOnly(source, replica), {copyWorkers: 2, backupDir: backup})
   assert.deepEqual(result.failed, [])
   assert.equal(await readFile(join(replica, 'doc.txt'), 'utf8'), 'new version')
   assert.equal(await readFile(join(backup, 'doc.txt'), 'utf8'), 'old version')

@@ -6,7 +6,7 @@ import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree} from '../helpers/tree-builder.js'
 import {assertMirror} from '../helpers/tree-snapshot.js'
-import {planOnly, syncOnce} from './sync-on-disk.js'
+import {planOnly, syncOnce} from '../helpers/sync-on-disk.js'
 
 const PAIRS = 120
 

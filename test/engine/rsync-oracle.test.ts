@@ -7,7 +7,7 @@ import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {syncOnce} from './sync-on-disk.js'
+import {syncOnce} from '../helpers/sync-on-disk.js'
 
 const SEEDS = 30
 
