@@ -55,7 +55,6 @@ export interface Session {
   concurrency: number | undefined
   /** Whether log lines also go to the console (apply, watch) or only to the log file (plan). */
   consoleLog: boolean
-  cacheDir: string
   /** Where hash caches are kept, or undefined with --no-cache. */
   hashCacheDir: string | undefined
   /** The user's --exclude / --exclude-from patterns (checked: they compile). */
@@ -96,7 +95,6 @@ export async function openSession(
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
     consoleLog: consoleLog !== false,
-    cacheDir,
     hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
     excludePatterns: checkedPatterns(patterns),
     guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},

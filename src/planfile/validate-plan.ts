@@ -18,7 +18,8 @@ type Json = Record<string, unknown>
  * Checks that an untrusted value is a plan this version of treesync wrote, field by field,
  * and returns it as a typed Plan. Any violation rejects the whole plan: wrong format or
  * version, a field of the wrong type, an unknown op or reason, or a path that is absolute,
- * empty, has `.`/`..` segments, a NUL or a backslash. Unknown extra fields are dropped.
+ * empty, has `.`/`..` segments or a NUL (a backslash only where it would make one of those).
+ * Unknown extra fields are dropped.
  */
 export function validatePlan(value: unknown, origin: string): Plan {
   try {
