@@ -1,8 +1,6 @@
-import {join} from 'node:path'
-
 import {isTreesyncError, TreesyncError} from '../errors.js'
 import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
-import {makeTempName} from '../tree/temp-name.js'
+import {tempPathBeside} from '../tree/temp-name.js'
 import type {Backup} from './backup.js'
 import type {FileIo} from './file-io.js'
 import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
@@ -34,7 +32,7 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
   if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, op.path)
 
   const dest = ctx.tree.abs(op.path)
-  const temp = join(dest.slice(0, dest.lastIndexOf('/')), makeTempName())
+  const temp = tempPathBeside(dest)
   await ctx.tree.assertContained(op.path)
   try {
     await io.copyFile(sourcePath, temp)

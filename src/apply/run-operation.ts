@@ -1,5 +1,4 @@
 import {chmod, mkdir, readlink, rename, rmdir, symlink, unlink} from 'node:fs/promises'
-import {join} from 'node:path'
 
 import {TreesyncError} from '../errors.js'
 import {
@@ -11,7 +10,7 @@ import {
   type RmdirOperation,
 } from '../plan/operation.js'
 import {parentPath} from '../tree/paths.js'
-import {makeTempName} from '../tree/temp-name.js'
+import {tempPathBeside} from '../tree/temp-name.js'
 import type {Backup} from './backup.js'
 import type {DirectoryTimes} from './directory-times.js'
 import type {CopyOperation} from './copy-into-place.js'
@@ -66,7 +65,7 @@ async function linkIntoPlace(
   ctx: OperationContext,
 ): Promise<void> {
   const dest = ctx.tree.abs(path)
-  const temp = join(parentOf(dest), makeTempName())
+  const temp = tempPathBeside(dest)
   await symlink(target, temp)
   try {
     const st = await ctx.tree.lstat(path)
@@ -124,6 +123,3 @@ async function removeDirectory(op: RmdirOperation, ctx: OperationContext): Promi
   ctx.dirTimes.removedDir(op.path)
 }
 
-function parentOf(absPath: string): string {
-  return absPath.slice(0, absPath.lastIndexOf('/'))
-}

@@ -1,7 +1,6 @@
 import {closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync} from 'node:fs'
-import {dirname, join} from 'node:path'
 
-import {makeTempName} from '../tree/temp-name.js'
+import {tempPathBeside} from '../tree/temp-name.js'
 import {comparePaths} from '../tree/paths.js'
 import {decodeField, encodeField} from './cache-records.js'
 
@@ -87,7 +86,7 @@ function headerOf(root: string): string {
  * in path order; directories without records are left out.
  */
 export function writeCacheFile(file: string, root: string, dirs: Iterable<string>, recordsOf: (dir: string) => string): void {
-  const temp = join(dirname(file), makeTempName())
+  const temp = tempPathBeside(file)
   const fd = openSync(temp, 'w', 0o600)
   let open = true
   try {

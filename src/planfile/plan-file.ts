@@ -1,9 +1,8 @@
 import {readFile, rename, unlink, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
 
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Plan} from '../plan/plan.js'
-import {makeTempName} from '../tree/temp-name.js'
+import {tempPathBeside} from '../tree/temp-name.js'
 import {validatePlan} from './validate-plan.js'
 
 /**
@@ -11,7 +10,7 @@ import {validatePlan} from './validate-plan.js'
  * place, so a reader never sees half a plan and an old plan is replaced whole.
  */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
-  const temp = join(dirname(path), makeTempName())
+  const temp = tempPathBeside(path)
   try {
     await writeFile(temp, JSON.stringify(plan, null, 2) + '\n', {flag: 'wx'})
     await rename(temp, path)
