@@ -29,7 +29,7 @@ export {planSync, type PlanOptions} from './plan/plan-sync.js'
 export {assertGuards, emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
 export {acquireReplicaLock, lockFilePath, REPLICA_LOCK_DIR, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
-export {preparePlan, type HashingStats, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
+export {preparePlan, preparePlanLogged, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
 export {HashCache, isRacy, type FileIdentity, type HashRecord} from './cache/hash-cache.js'
 export {recordApplied} from './cache/record-applied.js'
 export {

@@ -1,9 +1,12 @@
 import {HashCache} from './cache/hash-cache.js'
 import {describeFsError} from './errors.js'
 import type {ExcludeRules} from './filter/exclude-filter.js'
+import type {Logger} from './log/logger.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
+import {formatBytes} from './render/format-bytes.js'
 import type {Roots} from './roots.js'
+import {internalRelativePaths} from './scan/internal-paths.js'
 import {scanTrees, type ScannedTrees, type TreeScanProgress} from './scan/scan-trees.js'
 import type {HashCounts} from './scan/pair-scan.js'
 import type {Manifest} from './tree/entry.js'
@@ -75,4 +78,32 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
   const createdAt = (options.now?.() ?? new Date()).toISOString()
   const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
   return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, replicaCache: caches?.replica, notices}
+}
+
+export interface LoggedPrepareOptions extends Omit<PrepareOptions, 'exclude'> {
+  /** The user's exclude patterns (gitignore syntax). */
+  excludePatterns: readonly string[]
+  /** treesync's own files (log file, plan file, cache, backups): excluded wherever they are. */
+  ownFiles: readonly string[]
+  logger: Logger
+  /** Log the "hashed N files" line only when something was read (watch: quiet idle cycles). */
+  quietWhenNothingHashed?: boolean
+}
+
+/**
+ * What `plan`, `apply` and every watch cycle do before deciding anything: exclude
+ * treesync's own files, prepare the plan, and log the cache notices, the hashing done
+ * and each plan warning.
+ */
+export async function preparePlanLogged(roots: Roots, options: LoggedPrepareOptions): Promise<PreparedPlan> {
+  const {excludePatterns, ownFiles, logger, quietWhenNothingHashed, ...prepare} = options
+  const internal = await internalRelativePaths(roots, ownFiles)
+  const prepared = await preparePlan(roots, {...prepare, exclude: {patterns: excludePatterns, paths: internal}})
+  for (const notice of prepared.notices) logger.warn(notice)
+  const h = prepared.hashing
+  if (h.hashedFiles > 0 || !quietWhenNothingHashed) {
+    logger.info(`hashed ${h.hashedFiles} files (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
+  }
+  for (const w of prepared.plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
+  return prepared
 }

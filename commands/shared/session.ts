@@ -6,11 +6,9 @@ import {
   colourWanted,
   createExcludeFilter,
   createStyle,
-  formatBytes,
-  internalRelativePaths,
   Logger,
   openLogFile,
-  preparePlan,
+  preparePlanLogged,
   isWithin,
   readExcludeFile,
   resolveMaybeMissing,
@@ -112,24 +110,19 @@ export async function openSession(
 
 /** Scans and plans with a spinner; warnings are logged. */
 export async function planSession(session: Session): Promise<PreparedPlan> {
-  const internal = await internalRelativePaths(session.roots, session.ownFiles)
   const spinner = await ScanSpinner.start()
   try {
-    const prepared = await preparePlan(session.roots, {
+    const prepared = await preparePlanLogged(session.roots, {
       compare: session.compare,
       concurrency: session.concurrency,
       cacheDir: session.hashCacheDir,
-      exclude: {patterns: session.excludePatterns, paths: internal},
+      excludePatterns: session.excludePatterns,
+      ownFiles: session.ownFiles,
+      logger: session.logger,
       onProgress: spinner.update,
     })
-    for (const notice of prepared.notices) {
-      session.logger.warn(notice)
-      // plan has no console log; its warnings would otherwise go unseen.
-      if (!session.consoleLog) process.stderr.write(`warning: ${notice}\n`)
-    }
-    const h = prepared.hashing
-    session.logger.info(`hashed ${h.hashedFiles} files (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
-    for (const w of prepared.plan.warnings) session.logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
+    // plan has no console log; its cache warnings would otherwise go unseen.
+    if (!session.consoleLog) for (const notice of prepared.notices) process.stderr.write(`warning: ${notice}\n`)
     return prepared
   } finally {
     spinner.stop()

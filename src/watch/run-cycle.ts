@@ -5,8 +5,7 @@ import {guardViolations, type DeleteGuards} from '../plan/guards.js'
 import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
-import {internalRelativePaths} from '../scan/internal-paths.js'
-import {preparePlan} from '../sync.js'
+import {preparePlanLogged} from '../sync.js'
 
 export interface CycleOptions {
   source: string
@@ -57,17 +56,16 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
   const {logger} = options
   try {
     const roots = await resolveRoots(options.source, options.replica)
-    const internal = await internalRelativePaths(roots, options.ownFiles)
-    const {plan, replica, replicaCache, notices, hashing} = await preparePlan(roots, {
+    const {plan, replica, replicaCache} = await preparePlanLogged(roots, {
       compare: options.compare,
       cacheDir: options.cacheDir,
       concurrency: options.concurrency,
       signal: options.signal,
-      exclude: {patterns: options.excludePatterns ?? [], paths: internal},
+      excludePatterns: options.excludePatterns ?? [],
+      ownFiles: options.ownFiles,
+      logger,
+      quietWhenNothingHashed: true,
     })
-    for (const notice of notices) logger.warn(notice)
-    if (hashing.hashedFiles > 0) logger.info(`hashed ${hashing.hashedFiles} files (${formatBytes(hashing.hashedBytes)}), ${hashing.cachedFiles} from the hash cache`)
-    for (const w of plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
     const [violation] = guardViolations(plan, options.guards)
     if (violation) {
       logger.warn(`cycle ${cycle} skipped: ${violation}`)
