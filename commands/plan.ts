@@ -8,7 +8,7 @@ import {
   planLine,
   renderPlan,
   renderWarnings,
-  resolveMaybeMissing,
+  realpathOfMaybeMissing,
   TreesyncError,
   writePlanFile,
   type Plan,
@@ -72,6 +72,5 @@ export default class PlanCommand extends TreesyncCommand {
 /** Writing the plan into SOURCE would change the source, and so make the plan stale at once. */
 async function refuseOutInsideSource(out: string | undefined, source: string): Promise<void> {
   if (out === undefined) return
-  const {real} = await resolveMaybeMissing(out).catch(() => ({real: out}))
-  if (isWithin(real, source)) throw new TreesyncError('BAD_INPUT', `--out ${out} is inside SOURCE: write the plan elsewhere`, out)
+  if (isWithin(await realpathOfMaybeMissing(out), source)) throw new TreesyncError('BAD_INPUT', `--out ${out} is inside SOURCE: write the plan elsewhere`, out)
 }

@@ -3,7 +3,7 @@
  * engine returns values, throws `TreesyncError`s and reports progress through callbacks.
  */
 export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
-export {isWithin, resolveMaybeMissing, resolveRoots, type Roots} from './roots.js'
+export {isWithin, realpathOfMaybeMissing, resolveMaybeMissing, resolveRoots, type Roots} from './roots.js'
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
 export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'
 export {isTempName} from './tree/temp-name.js'

@@ -82,8 +82,9 @@ async function refuseAliases(source: string, sourceReal: string, replica: string
 }
 
 /**
- * Real path of a path that may not exist yet: the nearest existing ancestor resolved,
- * plus the missing tail. Refuses when something on the way is not a directory.
+ * Real path of a replica root that may not exist yet: the nearest existing ancestor
+ * resolved, plus the missing tail. Refuses when it or something on the way is not a
+ * directory.
  */
 export async function resolveMaybeMissing(path: string): Promise<{real: string; exists: boolean}> {
   const abs = resolve(path)
@@ -101,6 +102,21 @@ export async function resolveMaybeMissing(path: string): Promise<{real: string; 
   if (parent === abs) return {real: abs, exists: false}
   const {real} = await resolveMaybeMissing(parent)
   return {real: resolve(real, basename(abs)), exists: false}
+}
+
+/**
+ * Real path of any path, existing or not, file or directory: the nearest existing
+ * ancestor resolved, plus the missing tail. Never throws (for checks on paths treesync
+ * will write, such as a plan file or a backup dir).
+ */
+export async function realpathOfMaybeMissing(path: string): Promise<string> {
+  const abs = resolve(path)
+  try {
+    return await realpath(abs)
+  } catch {
+    const parent = dirname(abs)
+    return parent === abs ? abs : resolve(await realpathOfMaybeMissing(parent), basename(abs))
+  }
 }
 
 /** True when `path` is strictly inside `dir` (both absolute and normalised). */

@@ -1,5 +1,3 @@
-import {resolve} from 'node:path'
-
 import {
   acquireReplicaLock,
   cacheDirectory,
@@ -11,7 +9,7 @@ import {
   preparePlanLogged,
   isWithin,
   readExcludeFile,
-  resolveMaybeMissing,
+  realpathOfMaybeMissing,
   resolveRoots,
   TreesyncError,
   streamSink,
@@ -134,7 +132,7 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
  * be a root or contain one: backups would be synced, or would grow on every run.
  */
 async function checkBackupDir(dir: string, roots: Roots): Promise<string> {
-  const {real} = await resolveMaybeMissing(dir).catch(() => ({real: resolve(dir)}))
+  const real = await realpathOfMaybeMissing(dir)
   for (const root of [roots.source, roots.replica]) {
     if (real === root || isWithin(root, real)) {
       throw new TreesyncError('BAD_INPUT', `--backup-dir ${dir} must not be SOURCE or REPLICA, nor contain them`, dir)

@@ -1,8 +1,7 @@
-import {realpath} from 'node:fs/promises'
-import {basename, dirname, relative, resolve, sep} from 'node:path'
+import {relative, sep} from 'node:path'
 
 import type {Roots} from '../roots.js'
-import {isWithin} from '../roots.js'
+import {isWithin, realpathOfMaybeMissing} from '../roots.js'
 import {isInside} from '../tree/paths.js'
 import type {ExcludeFn} from './list-directory.js'
 
@@ -13,7 +12,7 @@ import type {ExcludeFn} from './list-directory.js'
 export async function internalRelativePaths(roots: Roots, paths: readonly string[]): Promise<string[]> {
   const out: string[] = []
   for (const path of paths) {
-    const real = await realpathOfMaybeMissing(resolve(path))
+    const real = await realpathOfMaybeMissing(path)
     for (const root of [roots.source, roots.replica]) {
       if (isWithin(real, root)) out.push(relative(root, real).split(sep).join('/'))
     }
@@ -26,13 +25,4 @@ export function excludePaths(paths: readonly string[]): ExcludeFn {
   const set = new Set(paths)
   if (set.size === 0) return () => false
   return (path) => set.has(path) || paths.some((p) => isInside(path, p))
-}
-
-async function realpathOfMaybeMissing(abs: string): Promise<string> {
-  try {
-    return await realpath(abs)
-  } catch {
-    const parent = dirname(abs)
-    return parent === abs ? abs : resolve(await realpathOfMaybeMissing(parent), basename(abs))
-  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {readFile, symlink, utimes, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {hasStackTrace, runCli} from '../helpers/cli.js'
@@ -42,6 +42,15 @@ describe('plan --out, then apply PLANFILE', () => {
     const result = await runCli(['plan', s.source, s.replica, '--out', join(s.source, 'p.json')])
     assert.equal(result.code, 1)
     assert.match(result.stderr, /^Error: --out .* is inside SOURCE/)
+  })
+
+  test('an existing source file named as --out by a relative path is refused too, and left as it was', async (t) => {
+    const s = await savedPlanScene(t)
+    await writeFile(join(s.source, 'existing.json'), 'source data')
+    const result = await runCli(['plan', basename(s.source), s.replica, '--out', join(basename(s.source), 'existing.json')], {cwd: dirname(s.source)})
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /^Error: --out .* is inside SOURCE/)
+    assert.equal(await readFile(join(s.source, 'existing.json'), 'utf8'), 'source data')
   })
 
   test('a plan file written inside the replica is not part of the sync', async (t) => {
