@@ -31,7 +31,7 @@ export {acquireReplicaLock, lockFilePath, REPLICA_LOCK_DIR, type LockHolder, typ
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, preparePlanLogged, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
 export {HashCache, isRacy, type FileIdentity, type HashRecord} from './cache/hash-cache.js'
-export {recordApplied} from './cache/record-applied.js'
+export {AppliedRecorder, recordApplied} from './cache/record-applied.js'
 export {
   applyPlan,
   type ApplyEvent,

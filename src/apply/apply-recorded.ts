@@ -1,4 +1,4 @@
-import {recordApplied} from '../cache/record-applied.js'
+import {AppliedRecorder} from '../cache/record-applied.js'
 import type {HashCache} from '../cache/hash-cache.js'
 import {logApplyEvents} from '../log/apply-log.js'
 import type {Logger} from '../log/logger.js'
@@ -21,15 +21,21 @@ export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' |
  */
 export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): Promise<ApplyResult> {
   await sweepTemporaries(plan.replica, options.temporaries)
+  const cache = options.replicaCache
+  // Recorded while apply runs: a long apply leaves only its last files to wait for.
+  const recorder = cache && new AppliedRecorder(cache, plan.replica)
+  const log = logApplyEvents(options.logger)
   const result = await applyPlan(plan, {
     concurrency: options.concurrency,
     backupDir: options.backupDir,
     signal: options.signal,
-    onEvent: logApplyEvents(options.logger),
+    onEvent: (event) => {
+      log(event)
+      if (event.type === 'applied') recorder?.add(event.op)
+    },
   })
-  const cache = options.replicaCache
-  if (cache && result.applied.length > 0) {
-    await recordApplied(cache, plan.replica, result.applied)
+  if (cache && recorder && result.applied.length > 0) {
+    await recorder.finish()
     await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.file}`))
   }
   return result

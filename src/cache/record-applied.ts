@@ -1,50 +1,106 @@
 import {lstatSync, type BigIntStats} from 'node:fs'
 import {join} from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Operation} from '../plan/operation.js'
 import {RACY_WINDOW_MS, type HashCache} from './hash-cache.js'
 import {wallClockNs} from './wall-clock.js'
 
 /**
- * Brings the replica's hash cache up to date after apply, so the next plan hashes nothing:
- * removed paths are forgotten; files apply wrote, moved or touched have known content
- * (the plan's MD5), so they are re-stat'ed and remembered. Their timestamps were set a
- * moment ago, so this first waits out the racy window.
+ * How long after an operation completes its file is re-stat'ed: past the racy window, so
+ * its timestamps can be trusted, with a margin because timers count from a
+ * millisecond-rounded loop clock and can wake a fraction of a millisecond early.
  */
-export async function recordApplied(cache: HashCache, replicaRoot: string, applied: readonly Operation[]): Promise<void> {
-  const known: Array<{path: string; md5: string; size: number; mtimeMs: number}> = []
-  for (const op of applied) {
-    if (op.op === 'delete' || op.op === 'rmdir') cache.forget(op.path)
-    else if (op.op === 'rename') {
-      cache.forget(op.from)
-      if (op.md5) known.push({path: op.path, md5: op.md5, size: op.size, mtimeMs: op.mtimeMs})
-    } else if ((op.op === 'create' || op.op === 'update') && op.type === 'file') {
-      if (op.md5) known.push({path: op.path, md5: op.md5, size: op.size, mtimeMs: op.mtimeMs})
-      else cache.forget(op.path)
-    } else if ((op.op === 'create' || op.op === 'update') && op.type === 'symlink') cache.forget(op.path)
-    else if (op.op === 'meta' && op.type === 'file') {
-      if (op.replica.md5 && op.replica.size !== undefined) known.push({path: op.path, md5: op.replica.md5, size: op.replica.size, mtimeMs: op.mtimeMs})
-      else cache.forget(op.path)
-    }
+const SETTLE_MS = RACY_WINDOW_MS + 10
+/** Operations recorded per timer turn, so the loop keeps feeding apply's copies. */
+const RECORD_BATCH = 1000
+
+/**
+ * Brings the replica's hash cache up to date while apply runs, so the next plan hashes
+ * nothing: removed paths are forgotten; files apply wrote, moved or touched have known
+ * content (the plan's MD5), so they are re-stat'ed and remembered once their timestamps
+ * have settled. Operations are taken in the order they completed and recorded in that
+ * order as they age, so a long apply leaves only its last moment's files to wait for.
+ */
+export class AppliedRecorder {
+  private readonly queue: Array<{op: Operation; doneAt: number}> = []
+  private next = 0
+  private timer: NodeJS.Timeout | undefined
+  private drained: (() => void) | undefined
+
+  constructor(
+    private readonly cache: HashCache,
+    private readonly replicaRoot: string,
+  ) {}
+
+  /** Takes an operation that has just been applied. */
+  add(op: Operation): void {
+    this.queue.push({op, doneAt: Date.now()})
+    this.schedule()
   }
-  if (known.length === 0) return
-  // A margin over the window: timers count from a millisecond-rounded loop clock, so a
-  // bare window can wake a fraction of a millisecond short of it after a file's ctime.
-  await sleep(RACY_WINDOW_MS + 10)
-  const examinedNs = wallClockNs()
-  // One lstat at a time, synchronously, yielding now and then: a promise per file would
-  // hold every pending lstat of a large apply in memory at once.
-  for (const [i, {path, md5, size, mtimeMs}] of known.entries()) {
-    if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve))
-    const st = lstatOrUndefined(join(replicaRoot, path))
+
+  /** Records what is left, after waiting out the racy window of the last ones. */
+  async finish(): Promise<void> {
+    if (this.next === this.queue.length) return
+    await new Promise<void>((resolve) => {
+      this.drained = resolve
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.timer || this.next === this.queue.length) return
+    const wait = Math.max(0, this.queue[this.next]!.doneAt + SETTLE_MS - Date.now())
+    this.timer = setTimeout(() => this.recordSettled(), wait)
+  }
+
+  private recordSettled(): void {
+    this.timer = undefined
+    const settledBefore = Date.now() - SETTLE_MS
+    const examinedNs = wallClockNs()
+    const end = Math.min(this.queue.length, this.next + RECORD_BATCH)
+    while (this.next < end && this.queue[this.next]!.doneAt <= settledBefore) this.record(this.queue[this.next++]!.op, examinedNs)
+    if (this.next === this.queue.length) {
+      this.queue.length = 0
+      this.next = 0
+      this.drained?.()
+      this.drained = undefined
+    } else this.schedule()
+  }
+
+  private record(op: Operation, examinedNs: bigint): void {
+    const known = knownContent(op)
+    if (op.op === 'rename') this.cache.forget(op.from)
+    if (!known) {
+      this.cache.forget(op.path)
+      return
+    }
+    const st = lstatOrUndefined(join(this.replicaRoot, op.path))
     // Anything but the size and mtime apply gave it means someone else wrote it since.
-    if (!st?.isFile() || Number(st.size) !== size || Number(st.mtimeNs / 1_000_000n) !== mtimeMs) cache.forget(path)
-    else cache.remember(path, {size: Number(st.size), mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5}, examinedNs)
+    if (!st?.isFile() || Number(st.size) !== known.size || Number(st.mtimeNs / 1_000_000n) !== known.mtimeMs) this.cache.forget(op.path)
+    else this.cache.remember(op.path, {size: known.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5: known.md5}, examinedNs)
   }
 }
 
-const YIELD_EVERY = 1000
+/**
+ * Records what apply did in the replica's hash cache, all at once (see AppliedRecorder,
+ * which apply uses to record as it goes).
+ */
+export async function recordApplied(cache: HashCache, replicaRoot: string, applied: readonly Operation[]): Promise<void> {
+  const recorder = new AppliedRecorder(cache, replicaRoot)
+  for (const op of applied) recorder.add(op)
+  await recorder.finish()
+}
+
+/** The content, size and mtime a file has after the operation, when the plan knows them (undefined: forget the path). */
+function knownContent(op: Operation): {md5: string; size: number; mtimeMs: number} | undefined {
+  if (op.op === 'rename' || ((op.op === 'create' || op.op === 'update') && op.type === 'file')) {
+    return op.md5 ? {md5: op.md5, size: op.size, mtimeMs: op.mtimeMs} : undefined
+  }
+  if (op.op === 'meta' && op.type === 'file' && op.replica.md5 && op.replica.size !== undefined) {
+    return {md5: op.replica.md5, size: op.replica.size, mtimeMs: op.mtimeMs}
+  }
+  return undefined
+}
 
 function lstatOrUndefined(abs: string): BigIntStats | undefined {
   try {

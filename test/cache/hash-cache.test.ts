@@ -4,7 +4,7 @@ import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
 
-import {applyPlan, HashCache, isRacy, preparePlan, recordApplied, resolveRoots, type PreparedPlan} from '../../src/index.js'
+import {AppliedRecorder, applyPlan, HashCache, isRacy, preparePlan, recordApplied, resolveRoots, type PreparedPlan} from '../../src/index.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
@@ -55,6 +55,23 @@ describe('the hash cache', () => {
     const next = await plan(s)
     assert.deepEqual(next.plan.operations, [])
     assert.equal(next.hashing.hashedFiles, 0)
+  })
+
+  test('apply records each file once its timestamps settle, without waiting for the end of apply', async (t) => {
+    const s = await scene(t)
+    await writeFile(join(s.source, 'new.bin'), 'fresh content')
+    await writeFile(join(s.source, 'dir/b.txt'), 'BBBB')
+    await sleep(SETTLE_MS)
+    const prepared = await plan(s)
+    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
+    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    // No finish(): the records must already be there once the racy window has passed.
+    await sleep(SETTLE_MS * 2)
+    await prepared.replicaCache!.save()
+    const next = await plan(s)
+    assert.deepEqual(next.plan.operations, [])
+    assert.equal(next.hashing.hashedFiles, 0)
+    await recorder.finish() // nothing left: resolves at once
   })
 
   test('a replica file edited between plan and apply fails its meta fix and cannot poison the cache', async (t) => {
