@@ -87,7 +87,7 @@ function headerOf(root: string): string {
  */
 export function writeCacheFile(file: string, root: string, dirs: Iterable<string>, recordsOf: (dir: string) => string): void {
   const temp = tempPathBeside(file)
-  const fd = openSync(temp, 'w', 0o600)
+  const fd = openSync(temp, 'wx', 0o600)
   let open = true
   try {
     // Chunks are gathered into large writes: one system call per chunk would cost more
