@@ -43,7 +43,9 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     // Mode and mtime are set by the temporary's path without a check of their own: a
     // directory swapped for a symlink since the check above can only lead them to a
     // random name that nothing else has, and the rename below is checked again.
-    await io.chmod(temp, op.mode)
+    // The copy gave the temporary the source's mode (libuv sets it, umask aside); an
+    // unchanged ctime proves that mode was the one seen before, so it may already be right.
+    if (after.ctimeNs !== before!.ctimeNs || Number(before!.mode & 0o7777n) !== op.mode) await io.chmod(temp, op.mode)
     await io.setMtime(temp, op.mtimeMs)
     const st = await ctx.tree.lstat(op.path)
     if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
