@@ -6,7 +6,7 @@ import {describe, test} from 'node:test'
 import {hasStackTrace} from '../helpers/cli.js'
 import {buildTree} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {differingTrees, lastLine, lines, parseJson, workspace, type PlanJson} from './support.js'
+import {cliTrees, differingTrees, lastLine, lines, parseJson, workspace, type PlanJson} from './support.js'
 
 const differing = differingTrees
 
@@ -66,12 +66,8 @@ describe('exit codes', () => {
   })
 
   test('apply of an empty plan succeeds without asking, even without a terminal', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
     const specs = [{path: 'a.txt', type: 'file' as const, content: 'same'}]
-    await buildTree(src, specs)
-    await buildTree(rep, specs)
+    const {ws, src, rep} = await cliTrees(t, specs, specs)
     const before = await snapshotTree(ws.dir)
     const result = await ws.cli(['apply', src, rep])
     assert.equal(result.code, 0, result.stderr)

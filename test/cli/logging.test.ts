@@ -3,30 +3,25 @@ import {readFile, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test, type TestContext} from 'node:test'
 
-import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
+import {FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {lastLine, lines, LOG_LINE, logMessage, parseJson, workspace, type PlanJson} from './support.js'
+import {cliTrees, lastLine, lines, LOG_LINE, logMessage, parseJson, type PlanJson} from './support.js'
 
 /** A source and replica needing every kind of operation; no names with spaces, so messages split on words. */
 async function scenario(t: TestContext) {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, [
+  return cliTrees(t, [
     {path: 'docs/a.txt', type: 'file', content: 'a'},
     {path: 'empty', type: 'dir'},
     {path: 'b.txt', type: 'file', content: 'new b'},
     {path: 'c.txt', type: 'file', content: 'c', mtimeMs: FIXED_MTIME_MS},
     {path: 'moved.txt', type: 'file', content: 'moved, unchanged'},
     {path: 'link', type: 'symlink', target: 'docs/a.txt'},
-  ])
-  await buildTree(rep, [
+  ], [
     {path: 'b.txt', type: 'file', content: 'old'},
     {path: 'c.txt', type: 'file', content: 'c', mtimeMs: FIXED_MTIME_MS - 1000},
     {path: 'old/moved.txt', type: 'file', content: 'moved, unchanged'},
     {path: 'stale.txt', type: 'file', content: 'stale'},
   ])
-  return {ws, src, rep}
 }
 
 /**

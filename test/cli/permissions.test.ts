@@ -3,19 +3,15 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test, type TestContext} from 'node:test'
 
-import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
+import type {EntrySpec} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {letOthersReachTheCli, lines, LOG_LINE, logMessage, NOBODY, operationLines, parseJson, workspace, type ApplyJson, type PlanJson} from './support.js'
+import {cliTrees, letOthersReachTheCli, lines, LOG_LINE, logMessage, NOBODY, operationLines, parseJson, type ApplyJson, type PlanJson} from './support.js'
 
 // The tests run as root, who may read and write anything; the CLI runs as nobody instead.
 const AS_NOBODY = {uid: NOBODY, gid: NOBODY}
 
 async function trees(t: TestContext, source: EntrySpec[], replica: EntrySpec[]) {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, source)
-  await buildTree(rep, replica)
+  const {ws, src, rep} = await cliTrees(t, source, replica)
   await ws.chownAll(NOBODY, NOBODY)
   return {ws, src, rep}
 }

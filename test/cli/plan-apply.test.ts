@@ -8,7 +8,7 @@ import {describe, test} from 'node:test'
 import {assertMirror, snapshotTree} from '../helpers/tree-snapshot.js'
 import {buildTree, FIXED_MTIME_MS, setTime, type EntrySpec} from '../helpers/tree-builder.js'
 import {randomTree, seededRandom} from '../helpers/random-tree.js'
-import {lastLine, operationLines, parseJson, workspace, type ApplyJson, type PlanJson} from './support.js'
+import {cliTrees, lastLine, operationLines, parseJson, workspace, type ApplyJson, type PlanJson} from './support.js'
 
 const T0 = FIXED_MTIME_MS
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex')
@@ -75,12 +75,7 @@ const EXPECTED_OPERATIONS = [
 ]
 
 async function scenario(t: Parameters<typeof workspace>[0]) {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, SOURCE)
-  await buildTree(rep, REPLICA)
-  return {ws, src, rep}
+  return cliTrees(t, SOURCE, REPLICA)
 }
 
 /** Checks that `operations` can be applied in order: parents before children, contents before their directory's removal. */
@@ -225,12 +220,7 @@ describe('plan and apply, end to end', () => {
 
 describe('entry kinds', () => {
   test('type changes between file, directory and symlink become a removal then a creation', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
-    const outside = join(ws.dir, 'outside')
-    await buildTree(outside, [{path: 'in.txt', type: 'file', content: 'outside, must not change'}])
-    await buildTree(src, [
+    const {ws, src, rep} = await cliTrees(t, [
       {path: 'f2d/inner.txt', type: 'file', content: 'now a dir'},
       {path: 'd2f', type: 'file', content: 'now a file'},
       {path: 'f2l', type: 'symlink', target: 'd2f'},
@@ -238,8 +228,7 @@ describe('entry kinds', () => {
       {path: 'd2l', type: 'symlink', target: 'f2d'},
       {path: 'l2d/in.txt', type: 'file', content: 'inside the source'},
       {path: 'same.txt', type: 'file', content: 'kept, so the replica is not wholly replaced'},
-    ])
-    await buildTree(rep, [
+    ], [
       {path: 'f2d', type: 'file', content: 'was a file'},
       {path: 'd2f/old.txt', type: 'file', content: 'old'},
       {path: 'f2l', type: 'file', content: 'was a file'},
@@ -248,6 +237,8 @@ describe('entry kinds', () => {
       {path: 'l2d', type: 'symlink', target: '../outside'},
       {path: 'same.txt', type: 'file', content: 'kept, so the replica is not wholly replaced'},
     ])
+    const outside = join(ws.dir, 'outside')
+    await buildTree(outside, [{path: 'in.txt', type: 'file', content: 'outside, must not change'}])
     const outsideBefore = await snapshotTree(outside)
 
     const planned = await ws.cli(['plan', src, rep, '--json'])
@@ -299,10 +290,7 @@ describe('entry kinds', () => {
   })
 
   test('a FIFO in the source is skipped with a warning naming it, and the rest is mirrored', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
-    await buildTree(src, [{path: 'sub/file.txt', type: 'file', content: 'f'}])
+    const {ws, src, rep} = await cliTrees(t, [{path: 'sub/file.txt', type: 'file', content: 'f'}])
     execFileSync('mkfifo', [join(src, 'sub', 'pipe')])
     await setTime(join(src, 'sub'), T0)
 
@@ -323,14 +311,10 @@ describe('entry kinds', () => {
   })
 
   test('empty directories are created and removed, with their modes and mtimes', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
-    await buildTree(src, [
+    const {ws, src, rep} = await cliTrees(t, [
       {path: 'a/b/c', type: 'dir', mode: 0o700, mtimeMs: T0 - 1000},
       {path: 'lonely', type: 'dir', mtimeMs: T0 - 2000},
-    ])
-    await buildTree(rep, [
+    ], [
       {path: 'x/y/z', type: 'dir'},
       {path: 'lonely', type: 'dir', mtimeMs: T0},
     ])
@@ -346,19 +330,15 @@ describe('entry kinds', () => {
   })
 
   test('unicode names in NFC and NFD are different entries, and spaces in names work', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
     const nfc = 'caf\u00e9.txt'
     const nfd = 'cafe\u0301.txt'
-    await buildTree(src, [
+    const {ws, src, rep} = await cliTrees(t, [
       {path: nfc, type: 'file', content: 'composed'},
       {path: nfd, type: 'file', content: 'decomposed'},
       {path: 'dir with spaces/file name.txt', type: 'file', content: 'spaces'},
       {path: '日本語/ファイル.txt', type: 'file', content: 'kanji'},
       {path: 'na\u00efve', type: 'file', content: 'naive'},
-    ])
-    await buildTree(rep, [
+    ], [
       {path: 'nai\u0308ve', type: 'file', content: 'naive'},
       {path: ' leading space', type: 'file', content: 'extra'},
     ])
@@ -387,15 +367,11 @@ describe('entry kinds', () => {
 
 describe('flags', () => {
   test('--compare size-mtime decides by size and mtime alone, without hashing', async (t) => {
-    const ws = await workspace(t)
-    const src = join(ws.dir, 'src')
-    const rep = join(ws.dir, 'rep')
-    await buildTree(src, [
+    const {ws, src, rep} = await cliTrees(t, [
       {path: 'disguised.txt', type: 'file', content: 'AAAA', mtimeMs: T0},
       {path: 'touched.txt', type: 'file', content: 'CCCC', mtimeMs: T0},
       {path: 'new.txt', type: 'file', content: 'new'},
-    ])
-    await buildTree(rep, [
+    ], [
       {path: 'disguised.txt', type: 'file', content: 'BBBB', mtimeMs: T0},
       {path: 'touched.txt', type: 'file', content: 'DDDD', mtimeMs: T0 - 1000},
     ])

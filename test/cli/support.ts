@@ -7,7 +7,7 @@ import type {TestContext} from 'node:test'
 
 import {BIN, runCli, type CliOptions, type CliResult} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {buildTree} from '../helpers/tree-builder.js'
+import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
 
 /** The unprivileged user the permission tests run the CLI as. */
 export const NOBODY = 65534
@@ -50,6 +50,23 @@ export async function workspace(t: TestContext): Promise<Workspace> {
       await chownTree(dir, uid, gid)
     },
   }
+}
+
+/**
+ * A workspace with a source tree `src` and a replica tree `rep` built from specs; without
+ * replica specs, `rep` is left absent (apply creates it).
+ */
+export async function cliTrees(
+  t: TestContext,
+  source: readonly EntrySpec[],
+  replica?: readonly EntrySpec[],
+): Promise<{ws: Workspace; src: string; rep: string}> {
+  const ws = await workspace(t)
+  const src = join(ws.dir, 'src')
+  const rep = join(ws.dir, 'rep')
+  await buildTree(src, source)
+  if (replica) await buildTree(rep, replica)
+  return {ws, src, rep}
 }
 
 /** chown -R, without following symlinks. */
@@ -189,19 +206,14 @@ function shellQuote(word: string): string {
 }
 
 /** A workspace with a source that differs from its replica, so any apply would change things. */
-export async function differingTrees(t: TestContext): Promise<{ws: Workspace; src: string; rep: string}> {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, [
+export function differingTrees(t: TestContext): Promise<{ws: Workspace; src: string; rep: string}> {
+  return cliTrees(t, [
     {path: 'a.txt', type: 'file', content: 'new'},
     {path: 'sub/b.txt', type: 'file', content: 'b'},
-  ])
-  await buildTree(rep, [
+  ], [
     {path: 'a.txt', type: 'file', content: 'old'},
     {path: 'extra.txt', type: 'file', content: 'would be deleted'},
   ])
-  return {ws, src, rep}
 }
 
 /**
