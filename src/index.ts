@@ -18,7 +18,6 @@ export {
   PLAN_FORMAT,
   PLAN_VERSION,
   hasReadErrors,
-  isEmptyPlan,
   summarize,
   type CompareMode,
   type Plan,

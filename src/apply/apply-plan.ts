@@ -36,6 +36,8 @@ export interface ApplyResult {
   /** Counts of the operations applied. */
   summary: PlanSummary
   durationMs: number
+  /** Copy worker threads this apply started; 0 when file copies were made on this thread. */
+  copyWorkers: number
 }
 
 /** Progress of an apply, one event per operation outcome. */
@@ -81,7 +83,7 @@ const COPIES_IN_FLIGHT_PER_WORKER = 48
 export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   const now = options.now ?? Date.now
   const started = now()
-  const result: ApplyResult = {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0}
+  const result: ApplyResult = {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0, copyWorkers: 0}
   if (plan.operations.length === 0) return result
 
   await mkdir(plan.replica, {recursive: true})
@@ -127,6 +129,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   }
   result.summary = summarize(result.applied)
   result.durationMs = now() - started
+  result.copyWorkers = pool?.size ?? 0
   return result
 }
 

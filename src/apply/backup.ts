@@ -1,6 +1,8 @@
 import {copyFile, link, lstat, mkdir, readlink, rename, symlink, unlink} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {promiseIo, type FileIo} from './file-io.js'
+
 /**
  * `--backup-dir`: entries apply would delete or overwrite are kept under the backup
  * directory at their relative path, or with a timestamp suffix when that name is taken.
@@ -11,6 +13,7 @@ export class Backup {
   constructor(
     readonly dir: string,
     startedAt: Date,
+    private readonly io: Pick<FileIo, 'lstat'> = promiseIo(),
   ) {
     this.suffix = startedAt.toISOString().replace(/[:.]/g, '-')
   }
@@ -54,11 +57,9 @@ export class Backup {
     await mkdir(dirname(base), {recursive: true})
     for (let n = 0; ; n++) {
       const candidate = n === 0 ? base : n === 1 ? `${base}.${this.suffix}` : `${base}.${this.suffix}-${n}`
-      try {
-        await lstat(candidate)
-      } catch {
-        return candidate
-      }
+      // Only a missing name is free. Any other error (EACCES, EIO…) fails the backup, and
+      // with it the operation, rather than write over a backup that could not be checked.
+      if ((await this.io.lstat(candidate)) === undefined) return candidate
     }
   }
 }

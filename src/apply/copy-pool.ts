@@ -24,6 +24,8 @@ interface Pending {
  * pool when done.
  */
 export class CopyPool {
+  /** Worker threads started. */
+  readonly size: number
   private readonly slots: Slot[] = []
   private readonly pending = new Map<number, Pending>()
   private queue: CopyBatch['jobs'] = []
@@ -32,7 +34,8 @@ export class CopyPool {
   private closed = false
 
   constructor(roots: CopyRoots, size: number) {
-    for (let i = 0; i < Math.max(1, size); i++) {
+    this.size = Math.max(1, size)
+    for (let i = 0; i < this.size; i++) {
       const slot: Slot = {worker: new Worker(new URL('./copy-worker.js', import.meta.url), {workerData: roots}), inFlight: 0}
       slot.worker.on('message', (reply: CopyOutcomes) => this.settle(reply))
       slot.worker.on('error', (error) => (slot.error ??= error))

@@ -11,7 +11,7 @@ export type CopyFile = (source: string, destination: string) => Promise<void>
 const COPY_FLAGS = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE
 
 /** The kernel's fast paths: copy_file_range/sendfile, and a reflink where the filesystem can. */
-export const kernelCopy: CopyFile = (source, destination) => copyFile(source, destination, COPY_FLAGS)
+const kernelCopy: CopyFile = (source, destination) => copyFile(source, destination, COPY_FLAGS)
 
 /**
  * The system calls apply makes on a tree, on absolute paths. Two implementations: one

@@ -33,24 +33,32 @@ export class RootedTree {
    * right before each change (the window left is that of one system call).
    */
   async assertContained(path: string): Promise<void> {
+    return this.assertDirectoryContained(parentPath(path))
+  }
+
+  /**
+   * Checks that the directory `dir` itself (`''` is the root), the root and each of its
+   * ancestors is a real directory, not a symlink: what reading a directory's entries needs.
+   * Not cached, like `assertContained`.
+   */
+  async assertDirectoryContained(dir: string): Promise<void> {
     const realRoot = await this.resolvedRoot()
-    if (!this.io.realpathIsCheap) return this.walkAncestors(path, realRoot === this.root)
-    const parent = parentPath(path)
-    // One realpath(3) of the parent (a single request, resolved in C): it equals the path
+    if (!this.io.realpathIsCheap) return this.walkDirectories(dir, realRoot === this.root)
+    // One realpath(3) of the directory (a single request, resolved in C): it equals the path
     // spelled under the real root only when no directory on the way is a symlink, and the
     // trailing slash makes it fail unless every one is a directory. Only when it does not
-    // match are the ancestors walked one by one, to say which one is wrong.
+    // match are the directories walked one by one, to say which one is wrong.
     let resolved: string | undefined
     try {
-      resolved = await this.io.realpath(`${this.abs(parent)}/`)
-      if (resolved === join(realRoot ?? this.root, parent)) return
+      resolved = await this.io.realpath(`${this.abs(dir)}/`)
+      if (resolved === join(realRoot ?? this.root, dir)) return
     } catch {
       // Explained by the walk below; or, if the walk finds nothing wrong, by the system
       // call that follows (a permission error, say), which the walk has shown is contained.
     }
-    await this.walkAncestors(path, realRoot === this.root)
+    await this.walkDirectories(dir, realRoot === this.root)
     if (resolved !== undefined) {
-      throw new TreesyncError('BAD_INPUT', `${parent || '.'} does not resolve inside ${this.root}: refusing to follow it`, parent || '.')
+      throw new TreesyncError('BAD_INPUT', `${dir || '.'} does not resolve inside ${this.root}: refusing to follow it`, dir || '.')
     }
   }
 
@@ -62,17 +70,17 @@ export class RootedTree {
     return this.realRoot
   }
 
-  private async walkAncestors(path: string, rootWasReal: boolean): Promise<void> {
+  private async walkDirectories(deepest: string, rootWasReal: boolean): Promise<void> {
     // The root is walked too when it was a real directory at first: then a symlink there
     // now was swapped in during apply.
-    const dirs = ancestorsOf(path).reverse()
+    const dirs = deepest === '' ? [] : [deepest, ...ancestorsOf(deepest)].reverse()
     if (rootWasReal) dirs.unshift('')
     for (const dir of dirs) {
       const st = await this.lstat(dir)
       if (dir === '' && !st?.isDirectory()) {
         throw new TreesyncError('BAD_INPUT', `${this.root} is no longer a directory${st?.isSymbolicLink() ? ' but a symlink: refusing to follow it' : ''}`)
       }
-      if (!st) throw new TreesyncError('BAD_INPUT', `parent directory ${dir} does not exist`, dir)
+      if (!st) throw new TreesyncError('BAD_INPUT', `directory ${dir} does not exist`, dir)
       if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `${dir} is a symlink: refusing to follow it out of ${this.root}`, dir)
       if (!st.isDirectory()) throw new TreesyncError('BAD_INPUT', `${dir} is not a directory`, dir)
     }

@@ -38,7 +38,7 @@ export async function findTemporariesIn(replicaRoot: string, dirs: Iterable<stri
   const found: string[] = []
   for (const dir of new Set(dirs)) {
     try {
-      await tree.assertContained(joinPath(dir, 'x'))
+      await tree.assertDirectoryContained(dir)
       for (const name of await readdir(tree.abs(dir))) if (isTempName(name)) found.push(joinPath(dir, name))
     } catch {
       // Nothing to sweep there now.

@@ -47,8 +47,3 @@ export function summarize(operations: readonly Operation[]): PlanSummary {
   }
   return summary
 }
-
-/** True when applying the plan would change nothing. */
-export function isEmptyPlan(plan: Pick<Plan, 'operations'>): boolean {
-  return plan.operations.length === 0
-}

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import {mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {applyPlan, describeFsError, TreesyncError} from '../../src/index.js'
 import {MIN_COPIES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
 import {fromWire, toWire} from '../../src/apply/copy-wire.js'
+import {defaultCopyWorkers} from '../../src/util/concurrency.js'
 import {planOnly} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
@@ -31,6 +32,16 @@ test('a plan with many copies is applied by the copy workers (the default) into 
   await buildTree(source, manyFiles(MIN_COPIES_FOR_WORKERS + 50))
   const result = await applyPlan(await planOnly(source, replica))
   assert.deepEqual(result.failed, [])
+  assert.equal(result.copyWorkers, defaultCopyWorkers())
+  await assertMirror(source, replica)
+})
+
+test('a plan with few copies makes them on the main thread (the default): workers would cost more than they save', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, manyFiles(3))
+  const result = await applyPlan(await planOnly(source, replica))
+  assert.deepEqual(result.failed, [])
+  assert.equal(result.copyWorkers, 0)
   await assertMirror(source, replica)
 })
 
@@ -45,6 +56,7 @@ test('in a copy worker, a source file that changed after planning fails with its
   await writeFile(join(source, 'a.txt'), 'changed again, longer')
 
   const result = await applyPlan(plan, {copyWorkers: 2})
+  assert.equal(result.copyWorkers, 2)
   assert.deepEqual(result.failed, [{op: 'update', path: 'a.txt', error: 'source file changed since the plan was made: its size changed'}])
   assert.equal(await readFile(join(replica, 'a.txt'), 'utf8'), 'old a')
   assert.equal(await readFile(join(replica, 'b.txt'), 'utf8'), 'new b')
@@ -60,6 +72,7 @@ test('a copy worker never writes through a directory that became a symlink after
   await symlink(outside, join(replica, 'd'))
 
   const result = await applyPlan(plan, {copyWorkers: 1})
+  assert.equal(result.copyWorkers, 1)
   assert.deepEqual(result.failed.map((f) => [f.path, f.error]), [['d', `d is a symlink: refusing to follow it out of ${replica}`]])
   assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
 })
@@ -70,8 +83,26 @@ test('with --backup-dir, copies stay on the main thread and overwritten files ar
   await buildTree(replica, [{path: 'doc.txt', type: 'file', content: 'old version'}])
   const result = await applyPlan(await planOnly(source, replica), {copyWorkers: 2, backupDir: backup})
   assert.deepEqual(result.failed, [])
+  assert.equal(result.copyWorkers, 0)
   assert.equal(await readFile(join(replica, 'doc.txt'), 'utf8'), 'new version')
   assert.equal(await readFile(join(backup, 'doc.txt'), 'utf8'), 'old version')
+})
+
+test('with an injected copyFile, copies stay on the main thread and every one goes through it', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, manyFiles(MIN_COPIES_FOR_WORKERS))
+  const copied: string[] = []
+  const result = await applyPlan(await planOnly(source, replica), {
+    copyWorkers: 2,
+    copyFile: async (src, dest) => {
+      copied.push(src)
+      await copyFile(src, dest)
+    },
+  })
+  assert.deepEqual(result.failed, [])
+  assert.equal(result.copyWorkers, 0)
+  assert.equal(copied.length, MIN_COPIES_FOR_WORKERS)
+  await assertMirror(source, replica)
 })
 
 test('errors keep their kind, code and path across the thread boundary', () => {
