@@ -4,6 +4,7 @@ import {readdir, readlink} from 'node:fs/promises'
 import {describeFsError, isTreesyncError, TreesyncError} from '../errors.js'
 import type {Operation} from '../plan/operation.js'
 import type {Plan} from '../plan/plan.js'
+import {resolveRoots, type Roots} from '../roots.js'
 import {ancestorsOf, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
 import {mtimeMsOf, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
@@ -16,12 +17,25 @@ export interface Staleness {
 }
 
 /**
- * Checks, before anything is changed, that a saved plan still holds: each source entry it
- * copies from and each replica entry it changes or removes is as it was when planned,
- * each path it creates is still free (or freed by the plan itself), and each directory it
- * removes holds nothing the plan does not remove. Returns the first mismatch, if any.
+ * Throws PLAN_STALE when a saved plan's roots no longer resolve to the directories it
+ * names (a symlink on the way now points elsewhere): its paths would land in another tree.
  */
-export async function verifyPlan(plan: Plan): Promise<Staleness | undefined> {
+export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: Pick<Roots, 'source' | 'replica'>): void {
+  if (roots.source !== plan.source || roots.replica !== plan.replica) {
+    throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${roots.source}, ${roots.replica})`)
+  }
+}
+
+/**
+ * Checks, before anything is changed, that a saved plan still holds. Throws PLAN_STALE
+ * when its roots now resolve elsewhere (`roots`: as the caller resolved them, else
+ * resolved here, which throws when they no longer resolve at all). Otherwise returns the first mismatch, if any: each source entry it
+ * copies from and each replica entry it changes or removes must be as it was when planned,
+ * each path it creates still free (or freed by the plan itself), and each directory it
+ * removes hold nothing the plan does not remove.
+ */
+export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'replica'>): Promise<Staleness | undefined> {
+  assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica)))
   const source = new RootedTree(plan.source)
   const replica = new RootedTree(plan.replica)
   const vacated = new Set<string>()
