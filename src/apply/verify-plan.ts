@@ -7,7 +7,7 @@ import type {Plan} from '../plan/plan.js'
 import {resolveRoots, type Roots} from '../roots.js'
 import {ancestorsOf, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
-import {mtimeMsOf, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
+import {mtimeMsOf, permissionBits, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
 import {RootedTree} from './rooted-tree.js'
 
 /** The first thing that no longer matches a plan, with the path it is about. */
@@ -68,17 +68,13 @@ async function sourceProblem(op: Operation, source: RootedTree): Promise<Stalene
   }
   if (op.op === 'mkdir' || (op.op === 'meta' && op.type === 'dir')) {
     if (!st?.isDirectory()) return stale('entry is no longer a directory')
-    return metadataProblem(st, op.mode, op.mtimeMs, stale)
+    if (permissionBits(st) !== op.mode) return stale('mode changed')
+    return mtimeMsOf(st) === op.mtimeMs ? undefined : stale('mtime changed')
   }
-  const drift = sourceDrift(st, op.op === 'meta' ? {size: Number(st?.size ?? 0), mode: op.mode, mtimeMs: op.mtimeMs} : op)
+  // A meta operation copies no data and so records no size: the mtime alone vouches for it.
+  const drift = sourceDrift(st, op.op === 'meta' ? {mtimeMs: op.mtimeMs} : op)
   if (drift) return stale(`file changed: ${drift}`)
-  return metadataProblem(st!, op.mode, op.mtimeMs, stale)
-}
-
-function metadataProblem(st: BigIntStats, mode: number, mtimeMs: number, stale: (r: string) => Staleness): Staleness | undefined {
-  if (Number(st.mode & 0o7777n) !== mode) return stale('mode changed')
-  if (mtimeMsOf(st) !== mtimeMs) return stale('mtime changed')
-  return undefined
+  return permissionBits(st!) === op.mode ? undefined : stale('mode changed')
 }
 
 /**

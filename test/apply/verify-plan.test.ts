@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import {rename, symlink} from 'node:fs/promises'
+import {chmod, rename, symlink} from 'node:fs/promises'
 import {join} from 'node:path'
-import {test} from 'node:test'
+import {describe, test} from 'node:test'
 
 import {isTreesyncError, verifyPlan} from '../../src/index.js'
 import {planOnly} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
-import {buildTree} from '../helpers/tree-builder.js'
+import {buildTree, FIXED_MTIME_MS, setTime} from '../helpers/tree-builder.js'
 
 async function plannedScene(t: Parameters<typeof tempDir>[0]) {
   const root = await tempDir(t)
@@ -41,3 +41,35 @@ for (const root of ['source', 'replica'] as const) {
     })
   })
 }
+
+describe('a meta operation is stale when its source entry changed, mode before mtime for a directory', () => {
+  const later = FIXED_MTIME_MS + 60_000
+  const cases: Array<[string, string, {mode?: number; mtimeMs?: number}, string]> = [
+    ['file mode', 'same.txt', {mode: 0o600}, 'source mode changed'],
+    ['file mtime', 'same.txt', {mtimeMs: later}, 'source file changed: its mtime changed'],
+    ['file mode and mtime', 'same.txt', {mode: 0o600, mtimeMs: later}, 'source file changed: its mtime changed'],
+    ['directory mode', 'dir', {mode: 0o700}, 'source mode changed'],
+    ['directory mtime', 'dir', {mtimeMs: later}, 'source mtime changed'],
+    ['directory mode and mtime', 'dir', {mode: 0o700, mtimeMs: later}, 'source mode changed'],
+  ]
+  for (const [name, path, change, reason] of cases) {
+    test(name, async (t) => {
+      const root = await tempDir(t)
+      const source = join(root, 'source')
+      const replica = join(root, 'replica')
+      await buildTree(source, [
+        {path: 'same.txt', type: 'file', content: 'same'},
+        {path: 'dir', type: 'dir'},
+      ])
+      await buildTree(replica, [
+        {path: 'same.txt', type: 'file', content: 'same', mtimeMs: FIXED_MTIME_MS - 60_000},
+        {path: 'dir', type: 'dir', mtimeMs: FIXED_MTIME_MS - 60_000},
+      ])
+      const plan = await planOnly(source, replica)
+      assert.deepEqual(plan.operations.map((op) => [op.op, op.path]).sort(), [['meta', 'dir'], ['meta', 'same.txt']])
+      if (change.mode !== undefined) await chmod(join(source, path), change.mode)
+      if (change.mtimeMs !== undefined) await setTime(join(source, path), change.mtimeMs)
+      assert.deepEqual(await verifyPlan(plan), {path, reason})
+    })
+  }
+})
