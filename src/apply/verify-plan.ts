@@ -1,7 +1,7 @@
 import type {BigIntStats} from 'node:fs'
 import {readdir, readlink} from 'node:fs/promises'
 
-import {describeFsError, isTreesyncError, TreesyncError} from '../errors.js'
+import {describeError, TreesyncError} from '../errors.js'
 import type {Operation} from '../plan/operation.js'
 import type {Plan} from '../plan/plan.js'
 import {resolveRoots, type Roots} from '../roots.js'
@@ -51,7 +51,8 @@ export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'rep
       const problem = (await sourceProblem(op, source)) ?? (await replicaProblem(op, probe, vacated))
       if (problem) return problem
     } catch (error) {
-      return {path: isTreesyncError(error) && error.path ? error.path : op.path, reason: isTreesyncError(error) ? error.message : describeFsError(error)}
+      const {path, message} = describeError(error, op.path)
+      return {path, reason: message}
     }
   }
   return undefined
