@@ -8,7 +8,7 @@ import {resolveRoots, type Roots} from '../roots.js'
 import {ancestorsOf, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
 import {mtimeMsOf, permissionBits, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
-import {RootedTree} from './rooted-tree.js'
+import {RootedTree, type StatsWithTarget} from './rooted-tree.js'
 
 /** The first thing that no longer matches a plan, with the path it is about. */
 export interface Staleness {
@@ -92,10 +92,18 @@ class ReplicaProbe {
   ) {}
 
   async lstat(path: string): Promise<BigIntStats | undefined> {
+    return (await this.reachable(path)) ? this.tree.lstat(path) : undefined
+  }
+
+  async lstatWithTarget(path: string): Promise<StatsWithTarget> {
+    return (await this.reachable(path)) ? this.tree.lstatWithTarget(path) : {st: undefined, target: undefined}
+  }
+
+  private async reachable(path: string): Promise<boolean> {
     for (const dir of ancestorsOf(path).reverse()) {
-      if ((await this.directory(dir)) === 'planned') return undefined
+      if ((await this.directory(dir)) === 'planned') return false
     }
-    return this.tree.lstat(path)
+    return true
   }
 
   private directory(dir: string): Promise<'dir' | 'planned'> {
@@ -115,8 +123,7 @@ class ReplicaProbe {
 async function replicaProblem(op: Operation, probe: ReplicaProbe, vacated: Set<string>): Promise<Staleness | undefined> {
   const replica = probe.tree
   const check = async (path: string, expected: Parameters<typeof replicaDrift>[1]): Promise<Staleness | undefined> => {
-    const st = await probe.lstat(path)
-    const target = st?.isSymbolicLink() ? await readlink(replica.abs(path)) : undefined
+    const {st, target} = await probe.lstatWithTarget(path)
     const drift = replicaDrift(st, expected, target)
     return drift ? {path, reason: `replica entry changed: ${drift}`} : undefined
   }

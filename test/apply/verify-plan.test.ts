@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmod, rename, symlink} from 'node:fs/promises'
+import {chmod, rename, rm, symlink} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -41,6 +41,18 @@ for (const root of ['source', 'replica'] as const) {
     })
   })
 }
+
+test('a saved plan is stale when a replica symlink it removes was retargeted', async (t) => {
+  const root = await tempDir(t)
+  const source = join(root, 'source')
+  const replica = join(root, 'replica')
+  await buildTree(source, [{path: 'keep.txt', type: 'file', content: 'keep'}])
+  await buildTree(replica, [{path: 'extra-link', type: 'symlink', target: 'old-target'}])
+  const plan = await planOnly(source, replica)
+  await rm(join(replica, 'extra-link'))
+  await symlink('retargeted', join(replica, 'extra-link'))
+  assert.deepEqual(await verifyPlan(plan), {path: 'extra-link', reason: 'replica entry changed: its target changed'})
+})
 
 describe('a meta operation is stale when its source entry changed, mode before mtime for a directory', () => {
   const later = FIXED_MTIME_MS + 60_000
