@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {
   assertGuards,
+  assertPlanRoots,
   findTemporariesIn,
   parentPath,
   readPlanFile,
@@ -66,12 +67,11 @@ export default class ApplyCommand extends TreesyncCommand {
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */
   private async applySaved(session: Session, plan: Plan) {
-    if (session.roots.source !== plan.source || session.roots.replica !== plan.replica) {
-      throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${session.roots.source}, ${session.roots.replica})`)
-    }
+    // First, though verifyPlan checks it too: a plan for directories that now resolve elsewhere is not shown.
+    assertPlanRoots(plan, session.roots)
     this.show(session, plan)
     assertGuards(plan, session.guards)
-    const stale = await verifyPlan(plan)
+    const stale = await verifyPlan(plan, session.roots)
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
       throw new TreesyncError('PLAN_STALE', `plan is stale: ${stale.path}: ${stale.reason}; nothing was applied (run plan again)`, stale.path)

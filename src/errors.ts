@@ -35,6 +35,18 @@ export function isTreesyncError(error: unknown): error is TreesyncError {
   return error instanceof TreesyncError
 }
 
+/**
+ * What to record of a failure: its message (the short one for an fs error, whose own
+ * message repeats the absolute path) and the path it is about, the error's own when it
+ * names one, else `fallbackPath` (the path being worked on).
+ */
+export function describeError(error: unknown, fallbackPath: string): {path: string; message: string}
+export function describeError(error: unknown): {path: string | undefined; message: string}
+export function describeError(error: unknown, fallbackPath?: string): {path: string | undefined; message: string} {
+  if (!isTreesyncError(error)) return {path: fallbackPath, message: describeFsError(error)}
+  return {path: error.path || fallbackPath, message: error.message}
+}
+
 /** A short, path-free description of a Node fs error (`permission denied`, …). */
 export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code

@@ -41,7 +41,7 @@ export {
 } from './apply/apply-plan.js'
 export {applyRecorded, type RecordedApplyOptions} from './apply/apply-recorded.js'
 export {findTemporariesIn, sweepTemporaries} from './apply/sweep-temporaries.js'
-export {verifyPlan, type Staleness} from './apply/verify-plan.js'
+export {assertPlanRoots, verifyPlan, type Staleness} from './apply/verify-plan.js'
 export {readPlanFile, writePlanFile} from './planfile/plan-file.js'
 export {validatePlan} from './planfile/validate-plan.js'
 export {Logger, openLogFile, streamSink, type FileSink, type LogSink} from './log/logger.js'

@@ -1,6 +1,6 @@
 import {mkdir} from 'node:fs/promises'
 
-import {describeFsError, isTreesyncError} from '../errors.js'
+import {describeError} from '../errors.js'
 import {copiesData, type Operation} from '../plan/operation.js'
 import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
@@ -113,8 +113,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
       options.onEvent?.({type: 'applied', op})
     } catch (error) {
       blocked.record(op)
-      const path = isTreesyncError(error) && error.path ? error.path : op.path
-      const message = isTreesyncError(error) ? error.message : describeFsError(error)
+      const {path, message} = describeError(error, op.path)
       const failure = {op: op.op, path, error: message}
       result.failed.push(failure)
       options.onEvent?.({type: 'failed', failure})

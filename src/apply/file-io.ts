@@ -1,5 +1,5 @@
-import {constants, copyFileSync, lstatSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
-import {chmod, copyFile, lstat, realpath, rename, unlink} from 'node:fs/promises'
+import {constants, copyFileSync, lstatSync, readlinkSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
+import {chmod, copyFile, lstat, readlink, realpath, rename, unlink} from 'node:fs/promises'
 
 import {setMtime, setMtimeSync} from './timestamps.js'
 
@@ -22,6 +22,7 @@ const kernelCopy: CopyFile = (source, destination) => copyFile(source, destinati
 export interface FileIo {
   /** lstat with nanosecond times, or undefined when nothing is there. */
   lstat(path: string): MaybePromise<BigIntStats | undefined>
+  readlink(path: string): MaybePromise<string>
   realpath(path: string): MaybePromise<string>
   /** True when one realpath(3) costs less than an lstat per directory (a hop per call). */
   readonly realpathIsCheap: boolean
@@ -41,6 +42,7 @@ function orUndefinedWhenMissing(error: unknown): undefined {
 export function promiseIo(copy: CopyFile = kernelCopy): FileIo {
   return {
     lstat: (path) => lstat(path, {bigint: true}).catch(orUndefinedWhenMissing),
+    readlink: (path) => readlink(path),
     realpath: (path) => realpath(path),
     realpathIsCheap: true,
     copyFile: copy,
@@ -54,6 +56,7 @@ export function promiseIo(copy: CopyFile = kernelCopy): FileIo {
 /** `FileIo` by blocking calls, for worker threads. */
 export const syncIo: FileIo = Object.freeze({
   lstat: (path: string) => lstatSync(path, {bigint: true, throwIfNoEntry: false}),
+  readlink: (path: string) => readlinkSync(path),
   realpath: (path: string) => realpathSync.native(path),
   realpathIsCheap: false,
   copyFile: (source: string, destination: string) => copyFileSync(source, destination, COPY_FLAGS),

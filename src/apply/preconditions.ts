@@ -19,6 +19,11 @@ export function mtimeMsOf(st: BigIntStats): number {
   return Number(st.mtimeNs / NS_PER_MS)
 }
 
+/** Permission bits (`mode & 0o7777`) of an lstat result, as plans record them. */
+export function permissionBits(st: BigIntStats): number {
+  return Number(st.mode & 0o7777n)
+}
+
 /**
  * What differs between a replica entry now and what the plan recorded, or undefined when
  * it is as planned. Compares type, size and mtime (and link target): enough to notice a
@@ -47,11 +52,14 @@ export function assertAbsent(path: string, st: BigIntStats | undefined): void {
   if (st) throw new TreesyncError('PLAN_STALE', `replica entry appeared since the plan was made`, path)
 }
 
-/** What differs between a source file now and the attributes the plan copies, if anything. */
-export function sourceDrift(st: BigIntStats | undefined, expected: FileAttributes): string | undefined {
+/**
+ * What differs between a source file now and the attributes the plan copies, if anything.
+ * The size is compared when the plan recorded one.
+ */
+export function sourceDrift(st: BigIntStats | undefined, expected: Pick<FileAttributes, 'mtimeMs'> & {size?: number}): string | undefined {
   if (!st) return 'it no longer exists'
   if (!st.isFile()) return `it is now a ${typeOfStats(st)}`
-  if (Number(st.size) !== expected.size) return 'its size changed'
+  if (expected.size !== undefined && Number(st.size) !== expected.size) return 'its size changed'
   if (mtimeMsOf(st) !== expected.mtimeMs) return 'its mtime changed'
   return undefined
 }

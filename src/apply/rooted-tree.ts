@@ -5,6 +5,12 @@ import {TreesyncError} from '../errors.js'
 import {ancestorsOf, parentPath} from '../tree/paths.js'
 import {promiseIo, type FileIo} from './file-io.js'
 
+/** An entry's lstat (undefined when nothing is there) and, for a symlink, its target. */
+export interface StatsWithTarget {
+  st: BigIntStats | undefined
+  target: string | undefined
+}
+
 /**
  * A tree as apply sees it (the replica, or the source it reads from): relative paths mapped
  * under one root, with the guarantee that every directory on the way to an entry is a real
@@ -15,7 +21,7 @@ export class RootedTree {
 
   constructor(
     readonly root: string,
-    private readonly io: Pick<FileIo, 'lstat' | 'realpath' | 'realpathIsCheap'> = promiseIo(),
+    private readonly io: Pick<FileIo, 'lstat' | 'readlink' | 'realpath' | 'realpathIsCheap'> = promiseIo(),
   ) {}
 
   abs(path: string): string {
@@ -25,6 +31,12 @@ export class RootedTree {
   /** lstat of a replica path, or undefined when nothing is there. */
   async lstat(path: string): Promise<BigIntStats | undefined> {
     return this.io.lstat(this.abs(path))
+  }
+
+  /** lstat of a path and, when it is a symlink, its target: all a replica-state check compares. */
+  async lstatWithTarget(path: string): Promise<StatsWithTarget> {
+    const st = await this.lstat(path)
+    return {st, target: st?.isSymbolicLink() ? await this.io.readlink(this.abs(path)) : undefined}
   }
 
   /**

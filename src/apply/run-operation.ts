@@ -1,4 +1,4 @@
-import {chmod, mkdir, readlink, rename, rmdir, symlink, unlink} from 'node:fs/promises'
+import {chmod, mkdir, rename, rmdir, symlink, unlink} from 'node:fs/promises'
 
 import {TreesyncError} from '../errors.js'
 import {
@@ -68,10 +68,13 @@ async function linkIntoPlace(
   const temp = tempPathBeside(dest)
   await symlink(target, temp)
   try {
-    const st = await ctx.tree.lstat(path)
-    if (update) assertReplicaState(path, st, update.replica, st?.isSymbolicLink() ? await readlink(dest) : undefined)
-    else assertAbsent(path, st)
-    if (update) await ctx.backup?.keepCopy(dest, path)
+    if (update) {
+      const {st, target: current} = await ctx.tree.lstatWithTarget(path)
+      assertReplicaState(path, st, update.replica, current)
+      await ctx.backup?.keepCopy(dest, path)
+    } else {
+      assertAbsent(path, await ctx.tree.lstat(path))
+    }
     await ctx.tree.assertContained(path)
     await rename(temp, dest)
   } catch (error) {
@@ -103,8 +106,7 @@ async function moveWithinReplica(op: RenameOperation, ctx: OperationContext): Pr
 }
 
 async function removeEntry(op: DeleteOperation, ctx: OperationContext): Promise<void> {
-  const st = await ctx.tree.lstat(op.path)
-  const target = st?.isSymbolicLink() ? await readlink(ctx.tree.abs(op.path)) : undefined
+  const {st, target} = await ctx.tree.lstatWithTarget(op.path)
   assertReplicaState(op.path, st, op.replica, target)
   if (ctx.backup) await ctx.backup.moveAway(ctx.tree.abs(op.path), op.path)
   else await unlink(ctx.tree.abs(op.path))

@@ -1,13 +1,14 @@
 import type {BigIntStats} from 'node:fs'
 import {readdir, readlink} from 'node:fs/promises'
 
-import {describeFsError, isTreesyncError, TreesyncError} from '../errors.js'
+import {describeError, TreesyncError} from '../errors.js'
 import type {Operation} from '../plan/operation.js'
 import type {Plan} from '../plan/plan.js'
+import {resolveRoots, type Roots} from '../roots.js'
 import {ancestorsOf, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
-import {mtimeMsOf, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
-import {RootedTree} from './rooted-tree.js'
+import {mtimeMsOf, permissionBits, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
+import {RootedTree, type StatsWithTarget} from './rooted-tree.js'
 
 /** The first thing that no longer matches a plan, with the path it is about. */
 export interface Staleness {
@@ -16,12 +17,25 @@ export interface Staleness {
 }
 
 /**
- * Checks, before anything is changed, that a saved plan still holds: each source entry it
- * copies from and each replica entry it changes or removes is as it was when planned,
- * each path it creates is still free (or freed by the plan itself), and each directory it
- * removes holds nothing the plan does not remove. Returns the first mismatch, if any.
+ * Throws PLAN_STALE when a saved plan's roots no longer resolve to the directories it
+ * names (a symlink on the way now points elsewhere): its paths would land in another tree.
  */
-export async function verifyPlan(plan: Plan): Promise<Staleness | undefined> {
+export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: Pick<Roots, 'source' | 'replica'>): void {
+  if (roots.source !== plan.source || roots.replica !== plan.replica) {
+    throw new TreesyncError('PLAN_STALE', `plan is stale: its directories now resolve elsewhere (${roots.source}, ${roots.replica})`)
+  }
+}
+
+/**
+ * Checks, before anything is changed, that a saved plan still holds. Throws PLAN_STALE
+ * when its roots now resolve elsewhere (`roots`: as the caller resolved them, else
+ * resolved here, which throws when they no longer resolve at all). Otherwise returns the first mismatch, if any: each source entry it
+ * copies from and each replica entry it changes or removes must be as it was when planned,
+ * each path it creates still free (or freed by the plan itself), and each directory it
+ * removes hold nothing the plan does not remove.
+ */
+export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'replica'>): Promise<Staleness | undefined> {
+  assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica)))
   const source = new RootedTree(plan.source)
   const replica = new RootedTree(plan.replica)
   const vacated = new Set<string>()
@@ -37,7 +51,8 @@ export async function verifyPlan(plan: Plan): Promise<Staleness | undefined> {
       const problem = (await sourceProblem(op, source)) ?? (await replicaProblem(op, probe, vacated))
       if (problem) return problem
     } catch (error) {
-      return {path: isTreesyncError(error) && error.path ? error.path : op.path, reason: isTreesyncError(error) ? error.message : describeFsError(error)}
+      const {path, message} = describeError(error, op.path)
+      return {path, reason: message}
     }
   }
   return undefined
@@ -54,17 +69,13 @@ async function sourceProblem(op: Operation, source: RootedTree): Promise<Stalene
   }
   if (op.op === 'mkdir' || (op.op === 'meta' && op.type === 'dir')) {
     if (!st?.isDirectory()) return stale('entry is no longer a directory')
-    return metadataProblem(st, op.mode, op.mtimeMs, stale)
+    if (permissionBits(st) !== op.mode) return stale('mode changed')
+    return mtimeMsOf(st) === op.mtimeMs ? undefined : stale('mtime changed')
   }
-  const drift = sourceDrift(st, op.op === 'meta' ? {size: Number(st?.size ?? 0), mode: op.mode, mtimeMs: op.mtimeMs} : op)
+  // A meta operation copies no data and so records no size: the mtime alone vouches for it.
+  const drift = sourceDrift(st, op.op === 'meta' ? {mtimeMs: op.mtimeMs} : op)
   if (drift) return stale(`file changed: ${drift}`)
-  return metadataProblem(st!, op.mode, op.mtimeMs, stale)
-}
-
-function metadataProblem(st: BigIntStats, mode: number, mtimeMs: number, stale: (r: string) => Staleness): Staleness | undefined {
-  if (Number(st.mode & 0o7777n) !== mode) return stale('mode changed')
-  if (mtimeMsOf(st) !== mtimeMs) return stale('mtime changed')
-  return undefined
+  return permissionBits(st!) === op.mode ? undefined : stale('mode changed')
 }
 
 /**
@@ -81,10 +92,18 @@ class ReplicaProbe {
   ) {}
 
   async lstat(path: string): Promise<BigIntStats | undefined> {
+    return (await this.reachable(path)) ? this.tree.lstat(path) : undefined
+  }
+
+  async lstatWithTarget(path: string): Promise<StatsWithTarget> {
+    return (await this.reachable(path)) ? this.tree.lstatWithTarget(path) : {st: undefined, target: undefined}
+  }
+
+  private async reachable(path: string): Promise<boolean> {
     for (const dir of ancestorsOf(path).reverse()) {
-      if ((await this.directory(dir)) === 'planned') return undefined
+      if ((await this.directory(dir)) === 'planned') return false
     }
-    return this.tree.lstat(path)
+    return true
   }
 
   private directory(dir: string): Promise<'dir' | 'planned'> {
@@ -104,8 +123,7 @@ class ReplicaProbe {
 async function replicaProblem(op: Operation, probe: ReplicaProbe, vacated: Set<string>): Promise<Staleness | undefined> {
   const replica = probe.tree
   const check = async (path: string, expected: Parameters<typeof replicaDrift>[1]): Promise<Staleness | undefined> => {
-    const st = await probe.lstat(path)
-    const target = st?.isSymbolicLink() ? await readlink(replica.abs(path)) : undefined
+    const {st, target} = await probe.lstatWithTarget(path)
     const drift = replicaDrift(st, expected, target)
     return drift ? {path, reason: `replica entry changed: ${drift}`} : undefined
   }

@@ -1,5 +1,5 @@
 import {applyRecorded} from '../apply/apply-recorded.js'
-import {describeFsError, isTreesyncError} from '../errors.js'
+import {describeError, isTreesyncError} from '../errors.js'
 import type {Logger} from '../log/logger.js'
 import {guardViolations, type DeleteGuards} from '../plan/guards.js'
 import type {CompareMode} from '../plan/plan.js'
@@ -104,7 +104,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       logger.info(`cycle ${cycle} interrupted before applying anything`)
       return report('skipped')
     }
-    const message = isTreesyncError(error) ? error.message : describeFsError(error)
+    const {message} = describeError(error)
     logger.error(`cycle ${cycle} failed: ${message}; nothing was deleted`)
     return report('failed', {failed: 1})
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {copyFile, lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile} from 'node:fs/promises'
+import {copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -33,19 +33,35 @@ test('a source file that changed after planning is not copied; the rest is appli
 
 test('a replica entry that changed after planning is neither overwritten nor deleted', async (t) => {
   const {source, replica} = await setup(t)
-  await buildTree(source, [{path: 'keep.txt', type: 'file', content: 'source'}])
+  await buildTree(source, [
+    {path: 'keep.txt', type: 'file', content: 'source'},
+    {path: 'link', type: 'symlink', target: 'new-target'},
+  ])
   await buildTree(replica, [
     {path: 'keep.txt', type: 'file', content: 'replica'},
     {path: 'extra.txt', type: 'file', content: 'extra'},
+    {path: 'link', type: 'symlink', target: 'old-target'},
+    {path: 'extra-link', type: 'symlink', target: 'old-target'},
   ])
   const plan = await planOnly(source, replica)
   await writeFile(join(replica, 'keep.txt'), 'edited after the plan')
   await writeFile(join(replica, 'extra.txt'), 'also edited after the plan')
+  for (const name of ['link', 'extra-link']) {
+    await rm(join(replica, name))
+    await symlink('retargeted', join(replica, name))
+  }
 
   const result = await applyPlan(plan)
-  assert.deepEqual(result.failed.map((f) => f.path).sort(), ['extra.txt', 'keep.txt'])
+  assert.deepEqual(result.failed.map((f) => [f.path, f.error.replace(/.*: /, '')]).sort(), [
+    ['extra-link', 'its target changed'],
+    ['extra.txt', 'its size changed'],
+    ['keep.txt', 'its size changed'],
+    ['link', 'its target changed'],
+  ])
   assert.equal(await readFile(join(replica, 'keep.txt'), 'utf8'), 'edited after the plan')
   assert.equal(await readFile(join(replica, 'extra.txt'), 'utf8'), 'also edited after the plan')
+  assert.equal(await readlink(join(replica, 'link')), 'retargeted')
+  assert.equal(await readlink(join(replica, 'extra-link')), 'retargeted')
 })
 
 test('an entry that appears in a directory being removed survives (rmdir is never recursive)', async (t) => {

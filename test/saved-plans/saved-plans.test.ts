@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFile, symlink, utimes, writeFile} from 'node:fs/promises'
+import {readFile, rename, symlink, utimes, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -91,6 +91,20 @@ describe('a stale plan is refused whole: exit 1, nothing applied, the changed pa
       assert.deepEqual(await snapshotTree(s.replica), before, 'nothing was applied')
     })
   }
+
+  test('a replica that now resolves elsewhere: refused before the plan is shown', async (t) => {
+    const s = await savedPlanScene(t)
+    assert.equal((await runCli(['plan', s.source, s.replica, '--out', s.planFile])).code, 0)
+    const moved = join(s.root, 'moved')
+    await rename(s.replica, moved)
+    await symlink(moved, s.replica)
+    const before = await snapshotTree(moved)
+    const applied = await runCli(['apply', s.planFile])
+    assert.equal(applied.code, 1)
+    assert.equal(applied.stdout, '')
+    assert.equal(applied.stderr, `Error: plan is stale: its directories now resolve elsewhere (${s.source}, ${moved})\n`)
+    assert.deepEqual(await snapshotTree(moved), before, 'nothing was applied')
+  })
 })
 
 describe('hostile plan files', () => {
