@@ -29,10 +29,11 @@ export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: P
 /**
  * Checks, before anything is changed, that a saved plan still holds. Throws PLAN_STALE
  * when its roots now resolve elsewhere (`roots`: as the caller resolved them, else
- * resolved here, which throws when they no longer resolve at all). Otherwise returns the first mismatch, if any: each source entry it
- * copies from and each replica entry it changes or removes must be as it was when planned,
- * each path it creates still free (or freed by the plan itself), and each directory it
- * removes hold nothing the plan does not remove.
+ * resolved here, which throws when they no longer resolve at all). Otherwise returns the
+ * first mismatch, if any: each source entry it copies from and each replica entry it
+ * changes or removes must be as it was when planned, each path it creates still free (or
+ * freed by the plan itself), and each directory it removes hold nothing the plan does not
+ * remove.
  */
 export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'replica'>): Promise<Staleness | undefined> {
   assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica)))
