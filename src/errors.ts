@@ -37,13 +37,14 @@ export function isTreesyncError(error: unknown): error is TreesyncError {
 
 /**
  * What to record of a failure: its message (the short one for an fs error, whose own
- * message repeats the absolute path) and the path it is about, the error's own when it
- * names one, else `fallbackPath` (the path being worked on).
+ * message repeats the absolute path) and the path it is about: a treesync error's own
+ * when it names one, else `fallbackPath` (the path being worked on), else the absolute
+ * path an fs error carries.
  */
 export function describeError(error: unknown, fallbackPath: string): {path: string; message: string}
 export function describeError(error: unknown): {path: string | undefined; message: string}
 export function describeError(error: unknown, fallbackPath?: string): {path: string | undefined; message: string} {
-  if (!isTreesyncError(error)) return {path: fallbackPath, message: describeFsError(error)}
+  if (!isTreesyncError(error)) return {path: fallbackPath ?? (error as NodeJS.ErrnoException | undefined)?.path, message: describeFsError(error)}
   return {path: error.path || fallbackPath, message: error.message}
 }
 

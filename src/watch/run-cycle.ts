@@ -104,8 +104,10 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       logger.info(`cycle ${cycle} interrupted before applying anything`)
       return report('skipped')
     }
-    const {message} = describeError(error)
-    logger.error(`cycle ${cycle} failed: ${message}; nothing was deleted`)
+    const {path, message} = describeError(error)
+    // A treesync error's message says what it is about; an fs error's short one needs its path.
+    const about = !isTreesyncError(error) && path !== undefined ? `${path}: ` : ''
+    logger.error(`cycle ${cycle} failed: ${about}${message}; nothing was deleted`)
     return report('failed', {failed: 1})
   }
 }

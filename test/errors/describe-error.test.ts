@@ -16,6 +16,9 @@ test('describeError names the error path, else the path being worked on, with a 
   for (const [name, error, expected] of cases) assert.deepEqual(describeError(error, 'a.txt'), expected, name)
 })
 
-test('describeError without a path to fall back on leaves the path unknown', () => {
+test('describeError without a path to fall back on names the path an fs error carries, if any', () => {
   assert.deepEqual(describeError(fsError('ENOSPC')), {path: undefined, message: 'no space left on device'})
+  const withPath = Object.assign(fsError('EACCES'), {path: '/abs/replica/a.txt'})
+  assert.deepEqual(describeError(withPath), {path: '/abs/replica/a.txt', message: 'permission denied'})
+  assert.deepEqual(describeError(withPath, 'a.txt'), {path: 'a.txt', message: 'permission denied'})
 })
