@@ -1,4 +1,5 @@
-import {copyFile, link, lstat, mkdir, readlink, rename, symlink, unlink} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {copyFile, link, lstat, mkdir, readlink, symlink, unlink} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {promiseIo, type FileIo} from './file-io.js'
@@ -21,35 +22,34 @@ export class Backup {
   /**
    * Keeps a copy of the replica entry that is about to be overwritten, leaving it in place:
    * a hard link when the backup is on the same filesystem, a copy otherwise. The atomic
-   * rename that replaces the entry then follows as usual.
+   * rename that replaces the entry then follows as usual. Neither ever replaces a name
+   * that was taken since it was found free: the backup fails instead (EEXIST).
    */
   async keepCopy(abs: string, rel: string): Promise<string> {
     const target = await this.freeTarget(rel)
     try {
       await link(abs, target)
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error
       await this.copyEntry(abs, target)
     }
     return target
   }
 
-  /** Moves a replica entry that is being deleted into the backup directory. */
+  /**
+   * Moves a replica entry that is being deleted into the backup directory: kept first,
+   * then removed, because a rename would replace a backup that took the name meanwhile.
+   */
   async moveAway(abs: string, rel: string): Promise<string> {
-    const target = await this.freeTarget(rel)
-    try {
-      await rename(abs, target)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
-      await this.copyEntry(abs, target)
-      await unlink(abs)
-    }
+    const target = await this.keepCopy(abs, rel)
+    await unlink(abs)
     return target
   }
 
   private async copyEntry(abs: string, target: string): Promise<void> {
     const st = await lstat(abs)
     if (st.isSymbolicLink()) await symlink(await readlink(abs), target)
-    else await copyFile(abs, target, 0)
+    else await copyFile(abs, target, constants.COPYFILE_EXCL)
   }
 
   private async freeTarget(rel: string): Promise<string> {
