@@ -89,6 +89,11 @@ export class ChunkRecords {
     return new ChunkRecords(byName)
   }
 
+  /** Whether a record of this name exists (whatever its identity). */
+  has(name: string): boolean {
+    return this.byName.has(name)
+  }
+
   /** The MD5 remembered for exactly this identity, if any. */
   lookup(name: string, identity: FileIdentity): string | undefined {
     const record = this.byName.get(name)

@@ -24,7 +24,7 @@ export class ReadBuffers {
  * a read of whatever the link points to. O_NONBLOCK: one swapped for a FIFO reads as
  * empty instead of waiting forever for a writer (apply's checks then see the change).
  */
-function openForReading(absPath: string): number {
+export function openForReading(absPath: string): number {
   return openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
 }
 
@@ -61,18 +61,23 @@ function nextWant(buffer: Buffer, done: number, limit: number | undefined): numb
 export function hashFileSync(absPath: string, buffers: ReadBuffers, limit?: number): FileHash {
   const fd = openForReading(absPath)
   try {
-    const hash = createHash('md5')
-    let size = 0
-    for (let want = nextWant(buffers.a, 0, limit); want > 0; want = nextWant(buffers.a, size, limit)) {
-      const n = readChunk(fd, buffers.a, want)
-      hash.update(buffers.a.subarray(0, n))
-      size += n
-      if (n < want) break
-    }
-    return {md5: hash.digest('hex'), size}
+    return hashOpenFile(fd, buffers, limit)
   } finally {
     closeSync(fd)
   }
+}
+
+/** `hashFileSync` of a file already open (see `openForReading`); the caller closes it. */
+export function hashOpenFile(fd: number, buffers: ReadBuffers, limit?: number): FileHash {
+  const hash = createHash('md5')
+  let size = 0
+  for (let want = nextWant(buffers.a, 0, limit); want > 0; want = nextWant(buffers.a, size, limit)) {
+    const n = readChunk(fd, buffers.a, want)
+    hash.update(buffers.a.subarray(0, n))
+    size += n
+    if (n < want) break
+  }
+  return {md5: hash.digest('hex'), size}
 }
 
 /** The hashes of a source file and its same-size replica counterpart. */
@@ -93,33 +98,38 @@ export function hashPairSync(sourcePath: string, replicaPath: string, buffers: R
   try {
     const replicaFd = withSide('replica', () => openForReading(replicaPath))
     try {
-      const sourceHash = createHash('md5')
-      let replicaHash: Hash | undefined
-      let sourceSize = 0
-      let replicaSize = 0
-      for (let want = nextWant(buffers.a, 0, limit); want > 0; ) {
-        const s = withSide('source', () => readChunk(sourceFd, buffers.a, Math.min(want, nextWant(buffers.a, sourceSize, limit))))
-        const r = withSide('replica', () => readChunk(replicaFd, buffers.b, Math.min(want, nextWant(buffers.b, replicaSize, limit))))
-        const sourceBytes = buffers.a.subarray(0, s)
-        const replicaBytes = buffers.b.subarray(0, r)
-        if (replicaHash === undefined && (s !== r || !sourceBytes.equals(replicaBytes))) replicaHash = sourceHash.copy()
-        sourceHash.update(sourceBytes)
-        replicaHash?.update(replicaBytes)
-        sourceSize += s
-        replicaSize += r
-        if (s < want && r < want) break
-        want = Math.max(nextWant(buffers.a, sourceSize, limit), nextWant(buffers.b, replicaSize, limit))
-      }
-      const sourceMd5 = sourceHash.digest('hex')
-      return {
-        source: {md5: sourceMd5, size: sourceSize},
-        replica: {md5: replicaHash ? replicaHash.digest('hex') : sourceMd5, size: replicaSize},
-      }
+      return hashOpenPair(sourceFd, replicaFd, buffers, limit)
     } finally {
       closeSync(replicaFd)
     }
   } finally {
     closeSync(sourceFd)
+  }
+}
+
+/** `hashPairSync` of two files already open (see `openForReading`); the caller closes them. */
+export function hashOpenPair(sourceFd: number, replicaFd: number, buffers: ReadBuffers, limit?: number): PairHash {
+  const sourceHash = createHash('md5')
+  let replicaHash: Hash | undefined
+  let sourceSize = 0
+  let replicaSize = 0
+  for (let want = nextWant(buffers.a, 0, limit); want > 0; ) {
+    const s = withSide('source', () => readChunk(sourceFd, buffers.a, Math.min(want, nextWant(buffers.a, sourceSize, limit))))
+    const r = withSide('replica', () => readChunk(replicaFd, buffers.b, Math.min(want, nextWant(buffers.b, replicaSize, limit))))
+    const sourceBytes = buffers.a.subarray(0, s)
+    const replicaBytes = buffers.b.subarray(0, r)
+    if (replicaHash === undefined && (s !== r || !sourceBytes.equals(replicaBytes))) replicaHash = sourceHash.copy()
+    sourceHash.update(sourceBytes)
+    replicaHash?.update(replicaBytes)
+    sourceSize += s
+    replicaSize += r
+    if (s < want && r < want) break
+    want = Math.max(nextWant(buffers.a, sourceSize, limit), nextWant(buffers.b, replicaSize, limit))
+  }
+  const sourceMd5 = sourceHash.digest('hex')
+  return {
+    source: {md5: sourceMd5, size: sourceSize},
+    replica: {md5: replicaHash ? replicaHash.digest('hex') : sourceMd5, size: replicaSize},
   }
 }
 

@@ -17,6 +17,14 @@ export interface DirectoryListing {
   temporaries: string[]
   /** Excluded or skipped entries: never copied, never deleted. */
   excluded: string[]
+  /** Regular files the caller asked to open and stat itself (see `listDirectory`'s `defer`). */
+  deferred: DeferredFile[]
+}
+
+/** A regular file listed but not stat'ed: the caller opens it and stats what it opened. */
+export interface DeferredFile {
+  path: string
+  dirent: Dirent
 }
 
 const NS_PER_MS = 1_000_000n
@@ -49,10 +57,12 @@ export function sortManifest(manifest: Manifest): void {
  * Lists and lstat's one directory of a tree synchronously, without following symlinks.
  * Synchronous on purpose: it runs on scanner threads (or for small trees on the caller's),
  * where a thread-pool round trip per lstat would cost more than the lstat itself.
- * Per-entry problems become warnings; a directory that cannot be listed throws.
+ * Per-entry problems become warnings; a directory that cannot be listed throws. Regular
+ * files whose name `defer` accepts are not stat'ed but handed back in `deferred`: a
+ * caller about to read them saves a path lookup by stat'ing what it opens (`fstat`).
  */
-export function listDirectory(root: string, dir: string, exclude?: ExcludeFn): DirectoryListing {
-  const listing: DirectoryListing = {entries: [], warnings: [], temporaries: [], excluded: []}
+export function listDirectory(root: string, dir: string, exclude?: ExcludeFn, defer?: (name: string) => boolean): DirectoryListing {
+  const listing: DirectoryListing = {entries: [], warnings: [], temporaries: [], excluded: [], deferred: []}
   // Paths are already normal, so plain concatenation does what path.join would, cheaper.
   const base = dir === '' ? root : `${root}/${dir}`
   const dirents = readdirSync(base, {withFileTypes: true})
@@ -66,7 +76,10 @@ export function listDirectory(root: string, dir: string, exclude?: ExcludeFn): D
       // under a mangled name would be wrong, so they are skipped loudly.
       listing.warnings.push({path, message: 'skipped: file name is not valid UTF-8'})
       listing.excluded.push(path)
-    } else visit(root, path, dirent, listing, exclude)
+    } else if (isTempName(dirent.name)) listing.temporaries.push(path)
+    else if (exclude?.(path, dirent.isDirectory())) listing.excluded.push(path)
+    else if (defer && dirent.isFile() && defer(dirent.name)) listing.deferred.push({path, dirent})
+    else statEntry(root, path, dirent, listing)
   }
   listing.entries.sort((a, b) => comparePaths(a.path, b.path))
   return listing
@@ -82,17 +95,8 @@ function undecodableNames(base: string): Set<string> {
   return names
 }
 
-function visit(root: string, path: string, dirent: Dirent, listing: DirectoryListing, exclude?: ExcludeFn): void {
-  const name = dirent.name
-  if (isTempName(name)) {
-    listing.temporaries.push(path)
-    return
-  }
-  if (exclude?.(path, dirent.isDirectory())) {
-    listing.excluded.push(path)
-    return
-  }
-
+/** Adds one listed name to the listing from its lstat (a warning when that fails). */
+export function statEntry(root: string, path: string, dirent: Dirent, listing: DirectoryListing): void {
   let st: BigIntStats | undefined
   try {
     st = lstatSync(`${root}/${path}`, {bigint: true, throwIfNoEntry: false})
@@ -110,6 +114,13 @@ function visit(root: string, path: string, dirent: Dirent, listing: DirectoryLis
     listing.excluded.push(path)
     return
   }
+  const entry = entryOf(path, type, st)
+  if (type === 'symlink') readTarget(root, entry, listing)
+  listing.entries.push(entry)
+}
+
+/** The entry a stat describes (a symlink's target is read separately). */
+export function entryOf(path: string, type: EntryType, st: BigIntStats): Entry {
   const entry: Entry = {
     path,
     type,
@@ -122,8 +133,7 @@ function visit(root: string, path: string, dirent: Dirent, listing: DirectoryLis
     entry.ctimeNs = st.ctimeNs
     entry.mtimeNs = st.mtimeNs
   }
-  if (type === 'symlink') readTarget(root, entry, listing)
-  listing.entries.push(entry)
+  return entry
 }
 
 function readTarget(root: string, entry: Entry, listing: DirectoryListing): void {

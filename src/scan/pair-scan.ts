@@ -1,3 +1,4 @@
+import {closeSync, fstatSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
@@ -8,14 +9,15 @@ import {reconcile} from '../plan/decide.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
-import {baseName} from '../tree/paths.js'
-import {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type SideError} from './hash-sync.js'
-import {listDirectory, type DirectoryListing, type ExcludeFn} from './list-directory.js'
+import {baseName, comparePaths} from '../tree/paths.js'
+import {hashFileSync, hashOpenFile, hashOpenPair, hashPairSync, openForReading, ReadBuffers, type FileHash, type PairHash, type SideError} from './hash-sync.js'
+import {entryOf, listDirectory, statEntry, type DeferredFile, type DirectoryListing, type ExcludeFn} from './list-directory.js'
 
 /**
  * Scanning both trees one directory pair at a time: list and lstat the directory on each
- * side, take known hashes from the cache, hash small files whose hash a decision needs,
- * and leave out pairs that are already equal. This runs on scanner threads (see
+ * side (files the cache does not know are opened instead, and stat'ed through the open
+ * descriptor, since they are about to be read), take known hashes from the cache, hash
+ * small files whose hash a decision needs, and leave out pairs that are already equal. This runs on scanner threads (see
  * scan-pool.ts), or on the caller's thread for small trees; it is synchronous and returns
  * plain data, so both work the same.
  */
@@ -107,25 +109,30 @@ export class PairScanner {
 
   scanDirectory(job: DirJob): DirResult {
     const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, chunks: {}, cacheProblems: []}
+    const chunks = this.readChunks(job, result)
+    const defer = this.deferrals(chunks)
     const listings: Partial<Record<Side, DirectoryListing>> = {}
     for (const side of ['source', 'replica'] as const) {
       if (!job.sides[side]) continue
       try {
-        listings[side] = listDirectory(this.config.roots[side], job.dir, this.exclude)
+        const deferred = side === 'source' ? defer?.source : defer?.replica(listings.source)
+        listings[side] = listDirectory(this.config.roots[side], job.dir, this.exclude, deferred)
       } catch (error) {
         const listingError = describeFsError(error)
         const warning: ScanWarning = {path: job.dir, message: `cannot read directory: ${listingError}`, level: 'error'}
         result.sides[side] = {entries: [], warnings: [warning], temporaries: [], excluded: [], listingError}
       }
     }
+    const budget = {bytes: JOB_HASH_BUDGET_BYTES}
+    this.openDeferred(listings, result, budget)
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
     const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
-    const stored = this.takeFromCache(job, listings, result)
-    if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn)
+    this.takeFromCache(listings, chunks, result)
+    if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
-      if (listing) this.storeInCache(side, listing.entries, stored[side], result)
+      if (listing) this.storeInCache(side, listing.entries, chunks[side]?.text, result)
     }
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
@@ -150,22 +157,22 @@ export class PairScanner {
   /** Hashes the files of one task (large files, or files whose need showed only later). */
   hash(task: HashTask): HashOutcome {
     const abs = (side: Side) => join(this.config.roots[side], task.path)
+    if (task.sides.length === 2) return this.pairOutcome(() => hashPairSync(abs('source'), abs('replica'), this.buffers, task.size), abs, task.size)
     const outcome: HashOutcome = {}
-    if (task.sides.length === 2) {
-      try {
-        const pair = hashPairSync(abs('source'), abs('replica'), this.buffers, task.size)
-        return {source: pair.source, replica: pair.replica}
-      } catch (error) {
-        // One side failed: hash the other alone, so only the failing side is unreadable.
-        const failed = (error as SideError).side ?? 'source'
-        outcome[failed] = {error: describeFsError(error)}
-        const other = failed === 'source' ? 'replica' : 'source'
-        outcome[other] = this.hashOne(abs(other), task.size)
-        return outcome
-      }
-    }
     for (const side of task.sides) outcome[side] = this.hashOne(abs(side), task.size)
     return outcome
+  }
+
+  /** A pair's hashes; when one side fails, the other is hashed alone, so only the failing side is unreadable. */
+  private pairOutcome(hashPair: () => PairHash, abs: (side: Side) => string, size: number): HashOutcome {
+    try {
+      const pair = hashPair()
+      return {source: pair.source, replica: pair.replica}
+    } catch (error) {
+      const failed = (error as SideError).side ?? 'source'
+      const other = failed === 'source' ? 'replica' : 'source'
+      return {[failed]: {error: describeFsError(error)}, [other]: this.hashOne(abs(other), size)}
+    }
   }
 
   private hashOne(abs: string, size: number): FileHash | {error: string} {
@@ -182,16 +189,15 @@ export class PairScanner {
    * side, see hashPairSync). Replica files without a twin are hashed only if the planner
    * may pair them with a move, which is known after the whole walk.
    */
-  private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void): void {
-    let budget = JOB_HASH_BUDGET_BYTES
+  private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void, budget: {bytes: number}): void {
     mergeByPath(source, replica, (src, rep) => {
-      if (!src || src.type !== 'file' || src.unreadable || budget <= 0) return
+      if (!src || src.type !== 'file' || src.unreadable || budget.bytes <= 0) return
       const twin = rep?.type === 'file' && !rep.unreadable && rep.size === src.size ? rep : undefined
       const sides: Side[] = []
       if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
       if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
       if (sides.length === 0) return
-      budget -= src.size * sides.length
+      budget.bytes -= src.size * sides.length
       const outcome = this.hash({path: src.path, sides, size: src.size})
       for (const side of sides) {
         const entry = side === 'source' ? src : twin!
@@ -202,28 +208,133 @@ export class PairScanner {
   }
 
   /**
-   * Takes known hashes from the cached records of the directory; returns the records
-   * stored per side (undefined when they were unusable, so they are replaced).
+   * The cached records of the directory, per side listed, with their text (undefined when
+   * there is no cache, or when they were unusable: they are then replaced).
    */
-  private takeFromCache(job: DirJob, listings: Partial<Record<Side, DirectoryListing>>, result: DirResult): Partial<Record<Side, string>> {
-    const stored: Partial<Record<Side, string>> = {}
+  private readChunks(job: DirJob, result: DirResult): Partial<Record<Side, {text: string; records: ChunkRecords}>> {
+    const chunks: Partial<Record<Side, {text: string; records: ChunkRecords}>> = {}
     const caches = this.config.caches
-    if (!caches) return stored
+    if (!caches) return chunks
     for (const side of ['source', 'replica'] as const) {
-      const listing = listings[side]
-      if (!listing) continue
+      if (!job.sides[side]) continue
       const span = job.spans?.[side]
-      let records: ChunkRecords
       try {
         const text = span && caches[side].fd !== undefined ? readChunkAt(caches[side].fd, span, job.dir) : ''
-        records = ChunkRecords.parse(text)
-        stored[side] = text
+        chunks[side] = {text, records: ChunkRecords.parse(text)}
       } catch (error) {
         result.cacheProblems.push(`ignoring part of hash cache ${caches[side].file}: ${(error as Error).message}`)
-        continue
       }
+    }
+    return chunks
+  }
+
+  /**
+   * Under md5, which regular files to open before stat'ing (see openDeferred): those whose
+   * content the cache does not know, so they will be read anyway. On the replica side,
+   * only twins of such source files: a replica file is read only beside its source twin.
+   */
+  private deferrals(chunks: Partial<Record<Side, {records: ChunkRecords}>>) {
+    if (this.config.compare !== 'md5') return undefined
+    const unknown = (side: Side, name: string) => !chunks[side]?.records.has(name)
+    return {
+      source: (name: string) => unknown('source', name),
+      replica: (source: DirectoryListing | undefined) => {
+        const twins = new Set(source?.deferred.map((d) => d.dirent.name))
+        return (name: string) => twins.has(name) && unknown('replica', name)
+      },
+    }
+  }
+
+  /**
+   * Opens the files the listings deferred and stats what was opened: the open a hash
+   * needs anyway then also serves the stat, one path lookup instead of two. Source files
+   * are hashed, side by side with a same-size replica twin, as fillHashes would. A file
+   * that cannot be opened as a regular file is listed by lstat like any other entry, so
+   * whatever is wrong with it is reported the usual way.
+   */
+  private openDeferred(listings: Partial<Record<Side, DirectoryListing>>, result: DirResult, budget: {bytes: number}): void {
+    const twins = new Map(listings.replica?.deferred.map((d) => [d.dirent.name, d]))
+    for (const file of listings.source?.deferred ?? []) {
+      const twin = twins.get(file.dirent.name)
+      twins.delete(file.dirent.name)
+      const source = this.openRegular('source', file, listings.source!)
+      const replica = twin && this.openRegular('replica', twin, listings.replica!)
+      try {
+        if (source) this.hashOpened(source, replica, result, budget, listings)
+      } finally {
+        if (source) closeSync(source.fd)
+        if (replica) closeSync(replica.fd)
+      }
+    }
+    for (const side of ['source', 'replica'] as const) listings[side]?.entries.sort((a, b) => comparePaths(a.path, b.path))
+  }
+
+  private openRegular(side: Side, file: DeferredFile, listing: DirectoryListing): {fd: number; entry: Entry} | undefined {
+    const root = this.config.roots[side]
+    let fd: number
+    try {
+      fd = openForReading(`${root}/${file.path}`)
+    } catch {
+      statEntry(root, file.path, file.dirent, listing)
+      return undefined
+    }
+    try {
+      const st = fstatSync(fd, {bigint: true})
+      if (st.isFile()) {
+        const entry = entryOf(file.path, 'file', st)
+        listing.entries.push(entry)
+        return {fd, entry}
+      }
+    } catch {
+      // Reported by the lstat below, or it is gone.
+    }
+    closeSync(fd)
+    statEntry(root, file.path, file.dirent, listing)
+    return undefined
+  }
+
+  /** Hashes an opened source file, with its opened twin when it has the same size (see fillHashes). */
+  private hashOpened(
+    source: {fd: number; entry: Entry},
+    replica: {fd: number; entry: Entry} | undefined,
+    result: DirResult,
+    budget: {bytes: number},
+    listings: Partial<Record<Side, DirectoryListing>>,
+  ): void {
+    const size = source.entry.size
+    if (size >= INLINE_HASH_MAX_BYTES || budget.bytes <= 0) return
+    const pair = replica?.entry.size === size ? replica : undefined
+    budget.bytes -= size * (pair ? 2 : 1)
+    let outcome: HashOutcome
+    if (pair) {
+      const abs = (side: Side) => `${this.config.roots[side]}/${source.entry.path}`
+      outcome = this.pairOutcome(() => hashOpenPair(source.fd, pair.fd, this.buffers, size), abs, size)
+    } else outcome = {source: this.hashOpen(source.fd, size)}
+    const entries: Partial<Record<Side, Entry>> = {source: source.entry, replica: pair?.entry}
+    for (const side of ['source', 'replica'] as const) {
+      const entry = entries[side]
+      if (!entry) continue
+      const warning = applyHash(entry, outcome[side]!, result.hashing)
+      if (warning) listings[side]!.warnings.push(warning)
+    }
+  }
+
+  private hashOpen(fd: number, size: number): FileHash | {error: string} {
+    try {
+      return hashOpenFile(fd, this.buffers, size)
+    } catch (error) {
+      return {error: describeFsError(error)}
+    }
+  }
+
+  /** Takes known hashes from the cached records of the directory. */
+  private takeFromCache(listings: Partial<Record<Side, DirectoryListing>>, chunks: Partial<Record<Side, {records: ChunkRecords}>>, result: DirResult): void {
+    for (const side of ['source', 'replica'] as const) {
+      const listing = listings[side]
+      const records = chunks[side]?.records
+      if (!listing || !records) continue
       for (const entry of listing.entries) {
-        if (entry.type !== 'file' || entry.unreadable || !hasIdentity(entry)) continue
+        if (entry.type !== 'file' || entry.unreadable || entry.md5 !== undefined || !hasIdentity(entry)) continue
         const md5 = records.lookup(baseName(entry.path), entry)
         if (md5 !== undefined) {
           entry.md5 = md5
@@ -231,7 +342,6 @@ export class PairScanner {
         }
       }
     }
-    return stored
   }
 
   /** Hands back the directory's records when they differ from those stored. */

@@ -5,7 +5,7 @@ import {symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {hashFileSync, hashPairSync, ReadBuffers, scanTree} from '../../src/index.js'
+import {hashFileSync, hashPairSync, listDirectory, ReadBuffers, scanTree} from '../../src/index.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 
@@ -81,6 +81,29 @@ test('leaves out excluded paths and their contents', async (t) => {
   ])
   const manifest = await scanTree(root, {exclude: (path) => path === 'skip'})
   assert.deepEqual(manifest.entries.map((e) => e.path), ['keep', 'keep/a'])
+})
+
+test('listDirectory hands back the regular files `defer` accepts without stat\'ing them, and lists the rest as usual', async (t) => {
+  const root = await tempDir(t)
+  await buildTree(root, [
+    {path: 'a.txt', type: 'file', content: 'a'},
+    {path: 'b.txt', type: 'file', content: 'b'},
+    {path: 'skip.log', type: 'file', content: 'excluded'},
+    {path: '.treesync-0123456789abcdef.tmp', type: 'file', content: 'a temporary'},
+    {path: 'sub/c.txt', type: 'file', content: 'c'},
+    {path: 'link', type: 'symlink', target: 'a.txt'},
+  ])
+  execFileSync('mkfifo', [join(root, 'pipe')])
+  const asked: string[] = []
+  const listing = listDirectory(root, '', (path) => path.endsWith('.log'), (name) => {
+    asked.push(name)
+    return name !== 'b.txt'
+  })
+  assert.deepEqual(listing.deferred.map((d) => d.path), ['a.txt'])
+  assert.deepEqual(asked.sort(), ['a.txt', 'b.txt'], 'only regular files that are neither temporaries nor excluded are offered')
+  assert.deepEqual(listing.entries.map((e) => [e.path, e.type]), [['b.txt', 'file'], ['link', 'symlink'], ['sub', 'dir']])
+  assert.deepEqual(listing.temporaries, ['.treesync-0123456789abcdef.tmp'])
+  assert.deepEqual(listing.excluded.sort(), ['pipe', 'skip.log'])
 })
 
 test('hashes files with MD5 in chunks and records the bytes hashed', async (t) => {
