@@ -1,3 +1,5 @@
+import type {BigIntStats} from 'node:fs'
+
 import {isTreesyncError, TreesyncError} from '../errors.js'
 import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
 import {tempPathBeside} from '../tree/temp-name.js'
@@ -43,9 +45,7 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     // Mode and mtime are set by the temporary's path without a check of their own: a
     // directory swapped for a symlink since the check above can only lead them to a
     // random name that nothing else has, and the rename below is checked again.
-    // The copy gave the temporary the source's mode (libuv sets it, umask aside); an
-    // unchanged ctime proves that mode was the one seen before, so it may already be right.
-    if (after.ctimeNs !== before!.ctimeNs || Number(before!.mode & 0o7777n) !== op.mode) await io.chmod(temp, op.mode)
+    if (!copyGavePlannedMode(op, before!, after, io)) await io.chmod(temp, op.mode)
     await io.setMtime(temp, op.mtimeMs)
     const st = await ctx.tree.lstat(op.path)
     if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
@@ -54,12 +54,25 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     await ctx.tree.assertContained(op.path)
     await io.rename(temp, dest)
   } catch (error) {
-    await Promise.resolve()
-      .then(() => io.unlink(temp))
-      .catch(() => undefined)
+    // EEXIST: the temporary's name was taken (it is created exclusively), so it is not ours.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await Promise.resolve()
+        .then(() => io.unlink(temp))
+        .catch(() => undefined)
+    }
     // A failure on the temporary's path (it vanished from under us) is best explained by
     // a directory on the way that is no longer one.
     if (!isTreesyncError(error)) await ctx.tree.assertContained(op.path)
     throw error
   }
+}
+
+/**
+ * Whether the copy already gave the temporary the planned mode, so no chmod is needed:
+ * the copy keeps the source's mode (see FileIo), the source had the planned mode, and its
+ * unchanged ctime proves it kept it during the copy. Not with setuid or setgid bits: the
+ * kernel clears them when an unprivileged process writes the file after they were set.
+ */
+function copyGavePlannedMode(op: CopyOperation, before: BigIntStats, after: BigIntStats, io: FileIo): boolean {
+  return io.copyKeepsMode && (op.mode & 0o6000) === 0 && after.ctimeNs === before.ctimeNs && Number(before.mode & 0o7777n) === op.mode
 }

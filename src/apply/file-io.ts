@@ -5,7 +5,10 @@ import {setMtime, setMtimeSync} from './timestamps.js'
 
 type MaybePromise<T> = T | Promise<T>
 
-/** Copies a source file's bytes to a new file (the temporary); injectable for fault tests. */
+/**
+ * Copies a source file's bytes to a new file (the temporary), which it must create
+ * exclusively (failing with EEXIST if the name is taken); injectable for fault tests.
+ */
 export type CopyFile = (source: string, destination: string) => Promise<void>
 
 const COPY_FLAGS = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE
@@ -27,6 +30,11 @@ export interface FileIo {
   /** True when one realpath(3) costs less than an lstat per directory (a hop per call). */
   readonly realpathIsCheap: boolean
   copyFile(source: string, destination: string): MaybePromise<void>
+  /**
+   * True when `copyFile` gives the new file the source's permission bits as they were
+   * during the copy (libuv's copy does, with fchmod, so umask plays no part).
+   */
+  readonly copyKeepsMode: boolean
   chmod(path: string, mode: number): MaybePromise<void>
   setMtime(path: string, mtimeMs: number): MaybePromise<void>
   rename(from: string, to: string): MaybePromise<void>
@@ -46,6 +54,7 @@ export function promiseIo(copy: CopyFile = kernelCopy): FileIo {
     realpath: (path) => realpath(path),
     realpathIsCheap: true,
     copyFile: copy,
+    copyKeepsMode: copy === kernelCopy,
     chmod,
     setMtime,
     rename,
@@ -60,6 +69,7 @@ export const syncIo: FileIo = Object.freeze({
   realpath: (path: string) => realpathSync.native(path),
   realpathIsCheap: false,
   copyFile: (source: string, destination: string) => copyFileSync(source, destination, COPY_FLAGS),
+  copyKeepsMode: true,
   chmod: chmodSync,
   setMtime: setMtimeSync,
   rename: renameSync,

@@ -15,7 +15,8 @@ export async function writePlanFile(path: string, plan: Plan): Promise<void> {
     await writeFile(temp, JSON.stringify(plan, null, 2) + '\n', {flag: 'wx'})
     await rename(temp, path)
   } catch (error) {
-    await unlink(temp).catch(() => undefined)
+    // EEXIST: the temporary's name was taken (it is created exclusively), so it is not ours.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(temp).catch(() => undefined)
     throw new TreesyncError('BAD_INPUT', `cannot write plan file ${path}: ${describeFsError(error)}`, path)
   }
 }

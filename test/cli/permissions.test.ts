@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFile} from 'node:fs/promises'
+import {chmod, lstat, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {after, before, describe, test, type TestContext} from 'node:test'
 
@@ -134,5 +134,23 @@ describe('permission errors, running as an unprivileged user', () => {
     for (const failure of out.failed) assert.ok(typeof failure.error === 'string' && failure.error !== '', JSON.stringify(failure))
     const done = out.applied.map((a) => `${a.op} ${a.path}`)
     for (const op of ['create top.txt', 'create ok/x.txt', 'delete stale.txt']) assert.ok(done.includes(op), `${op} not applied`)
+  })
+
+  test('setuid and setgid bits survive a copy by an unprivileged user, whose writes make the kernel clear them', async (t) => {
+    const {ws, src, rep} = await trees(
+      t,
+      [
+        {path: 'suid', type: 'file', content: 'runs as its owner'},
+        {path: 'sgid', type: 'file', content: 'runs as its group'},
+      ],
+      [],
+    )
+    // Set after chownAll: a chown clears both bits.
+    await chmod(join(src, 'suid'), 0o4755)
+    await chmod(join(src, 'sgid'), 0o2755)
+    const applied = await ws.cli(['apply', src, rep, '--auto-approve'], AS_NOBODY)
+    assert.equal(applied.code, 0, applied.stderr)
+    assert.equal((await lstat(join(rep, 'suid'))).mode & 0o7777, 0o4755)
+    assert.equal((await lstat(join(rep, 'sgid'))).mode & 0o7777, 0o2755)
   })
 })
