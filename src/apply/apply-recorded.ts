@@ -25,15 +25,21 @@ export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): 
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
   const recorder = cache && new AppliedRecorder(cache, plan.replica)
   const log = logApplyEvents(options.logger)
-  const result = await applyPlan(plan, {
-    concurrency: options.concurrency,
-    backupDir: options.backupDir,
-    signal: options.signal,
-    onEvent: (event) => {
-      log(event)
-      if (event.type === 'applied') recorder?.add(event.op)
-    },
-  })
+  let result: ApplyResult
+  try {
+    result = await applyPlan(plan, {
+      concurrency: options.concurrency,
+      backupDir: options.backupDir,
+      signal: options.signal,
+      onEvent: (event) => {
+        if (event.type === 'applied') recorder?.add(event.op)
+        log(event)
+      },
+    })
+  } catch (error) {
+    recorder?.cancel()
+    throw error
+  }
   if (cache && recorder && result.applied.length > 0) {
     await recorder.finish()
     await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.file}`))

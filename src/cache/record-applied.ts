@@ -1,5 +1,6 @@
 import {lstatSync, type BigIntStats} from 'node:fs'
 import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
 
 import type {Operation} from '../plan/operation.js'
 import {RACY_WINDOW_MS, type HashCache} from './hash-cache.js'
@@ -22,10 +23,15 @@ const RECORD_BATCH = 1000
  * order as they age, so a long apply leaves only its last moment's files to wait for.
  */
 export class AppliedRecorder {
-  private readonly queue: Array<{op: Operation; doneAt: number}> = []
+  /**
+   * Operations in completion order: when (monotonic ms, for the waits) and a wall-clock
+   * bound in ns that the operation's own timestamps cannot exceed (see record).
+   */
+  private readonly queue: Array<{op: Operation; doneAt: number; doneBeforeNs: bigint}> = []
   private next = 0
   private timer: NodeJS.Timeout | undefined
   private drained: (() => void) | undefined
+  private cancelled = false
 
   constructor(
     private readonly cache: HashCache,
@@ -34,8 +40,21 @@ export class AppliedRecorder {
 
   /** Takes an operation that has just been applied. */
   add(op: Operation): void {
-    this.queue.push({op, doneAt: Date.now()})
+    if (this.cancelled) return
+    // Date.now() rounds down, so the next millisecond bounds the operation's timestamps.
+    this.queue.push({op, doneAt: performance.now(), doneBeforeNs: BigInt(Date.now() + 1) * 1_000_000n})
     this.schedule()
+  }
+
+  /** Drops what is left unrecorded (an apply that failed as a whole is not saved). */
+  cancel(): void {
+    this.cancelled = true
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.queue.length = 0
+    this.next = 0
+    this.drained?.()
+    this.drained = undefined
   }
 
   /** Records what is left, after waiting out the racy window of the last ones. */
@@ -49,16 +68,16 @@ export class AppliedRecorder {
 
   private schedule(): void {
     if (this.timer || this.next === this.queue.length) return
-    const wait = Math.max(0, this.queue[this.next]!.doneAt + SETTLE_MS - Date.now())
+    const wait = Math.max(0, this.queue[this.next]!.doneAt + SETTLE_MS - performance.now())
     this.timer = setTimeout(() => this.recordSettled(), wait)
   }
 
   private recordSettled(): void {
     this.timer = undefined
-    const settledBefore = Date.now() - SETTLE_MS
+    const settledBefore = performance.now() - SETTLE_MS
     const examinedNs = wallClockNs()
     const end = Math.min(this.queue.length, this.next + RECORD_BATCH)
-    while (this.next < end && this.queue[this.next]!.doneAt <= settledBefore) this.record(this.queue[this.next++]!.op, examinedNs)
+    while (this.next < end && this.queue[this.next]!.doneAt <= settledBefore) this.record(this.queue[this.next++]!, examinedNs)
     if (this.next === this.queue.length) {
       this.queue.length = 0
       this.next = 0
@@ -67,7 +86,7 @@ export class AppliedRecorder {
     } else this.schedule()
   }
 
-  private record(op: Operation, examinedNs: bigint): void {
+  private record({op, doneBeforeNs}: {op: Operation; doneBeforeNs: bigint}, examinedNs: bigint): void {
     const known = knownContent(op)
     if (op.op === 'rename') this.cache.forget(op.from)
     if (!known) {
@@ -75,9 +94,11 @@ export class AppliedRecorder {
       return
     }
     const st = lstatOrUndefined(join(this.replicaRoot, op.path))
-    // Anything but the size and mtime apply gave it means someone else wrote it since.
-    if (!st?.isFile() || Number(st.size) !== known.size || Number(st.mtimeNs / 1_000_000n) !== known.mtimeMs) this.cache.forget(op.path)
-    else this.cache.remember(op.path, {size: known.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5: known.md5}, examinedNs)
+    // Anything but the size and mtime apply gave it means someone else wrote it since; so
+    // does a change of its inode after the operation was done (a ctime past that moment).
+    const untouched = st !== undefined && st.isFile() && Number(st.size) === known.size && Number(st.mtimeNs / 1_000_000n) === known.mtimeMs && st.ctimeNs <= doneBeforeNs
+    if (untouched) this.cache.remember(op.path, {size: known.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5: known.md5}, examinedNs)
+    else this.cache.forget(op.path)
   }
 }
 

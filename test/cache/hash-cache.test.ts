@@ -74,6 +74,39 @@ describe('the hash cache', () => {
     await recorder.finish() // nothing left: resolves at once
   })
 
+  test('a file rewritten after apply wrote it, with its size and mtime put back, is not recorded with the plan\'s hash', async (t) => {
+    const s = await scene(t)
+    await writeFile(join(s.source, 'a.txt'), 'AAAA')
+    await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
+    await sleep(SETTLE_MS)
+    const prepared = await plan(s)
+    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
+    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    // Before the recorder looks: new content, same size, the mtime apply set put back.
+    await sleep(5)
+    await writeFile(join(s.replica, 'a.txt'), 'ZZZZ')
+    await utimes(join(s.replica, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
+    await recorder.finish()
+    await prepared.replicaCache!.save()
+    await sleep(SETTLE_MS)
+    const next = await plan(s)
+    assert.deepEqual(next.plan.operations.map((op) => [op.op, op.path, op.reason]), [['update', 'a.txt', 'content']])
+  })
+
+  test('a cancelled recorder records nothing more', async (t) => {
+    const s = await scene(t)
+    await writeFile(join(s.source, 'new.bin'), 'fresh content')
+    await sleep(SETTLE_MS)
+    const prepared = await plan(s)
+    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
+    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    recorder.cancel()
+    await recorder.finish() // nothing left to wait for
+    await sleep(SETTLE_MS * 2)
+    await prepared.replicaCache!.save()
+    assert.equal((await plan(s)).hashing.hashedFiles, 1, 'the new replica file is hashed: it was never recorded')
+  })
+
   test('a replica file edited between plan and apply fails its meta fix and cannot poison the cache', async (t) => {
     const s = await scene(t)
     await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 9000), new Date(FIXED_MTIME_MS + 9000))
