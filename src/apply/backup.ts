@@ -1,5 +1,5 @@
 import {constants} from 'node:fs'
-import {copyFile, link, lstat, mkdir, readlink, symlink, unlink} from 'node:fs/promises'
+import {copyFile, link, lstat, mkdir, readlink, rename, symlink, unlink} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {promiseIo, type FileIo} from './file-io.js'
@@ -37,12 +37,20 @@ export class Backup {
   }
 
   /**
-   * Moves a replica entry that is being deleted into the backup directory: kept first,
-   * then removed, because a rename would replace a backup that took the name meanwhile.
+   * Moves a replica entry that is being deleted into the backup directory. A rename, so it
+   * works wherever the entry can be deleted (hard links may be refused) and moves exactly
+   * what is there; it would replace a name taken in the backup directory in the instant
+   * since it was found free, which only another writer there could do.
    */
   async moveAway(abs: string, rel: string): Promise<string> {
-    const target = await this.keepCopy(abs, rel)
-    await unlink(abs)
+    const target = await this.freeTarget(rel)
+    try {
+      await rename(abs, target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+      await this.copyEntry(abs, target)
+      await unlink(abs)
+    }
     return target
   }
 
