@@ -257,19 +257,23 @@ export class PairScanner {
     for (const file of listings.source?.deferred ?? []) {
       const twin = twins.get(file.dirent.name)
       twins.delete(file.dirent.name)
-      const source = this.openRegular('source', file, listings.source!)
-      const replica = twin && this.openRegular('replica', twin, listings.replica!)
+      let source: Opened | undefined
+      let replica: Opened | undefined
       try {
+        source = this.openRegular('source', file, listings.source!)
+        replica = twin && this.openRegular('replica', twin, listings.replica!)
         if (source) this.hashOpened(source, replica, result, budget, listings)
       } finally {
-        if (source) closeSync(source.fd)
-        if (replica) closeSync(replica.fd)
+        closeQuietly(source)
+        closeQuietly(replica)
       }
     }
+    // Replica files are deferred only beside a source twin; any other is listed as usual.
+    for (const file of twins.values()) statEntry(this.config.roots.replica, file.path, file.dirent, listings.replica!)
     for (const side of ['source', 'replica'] as const) listings[side]?.entries.sort((a, b) => comparePaths(a.path, b.path))
   }
 
-  private openRegular(side: Side, file: DeferredFile, listing: DirectoryListing): {fd: number; entry: Entry} | undefined {
+  private openRegular(side: Side, file: DeferredFile, listing: DirectoryListing): Opened | undefined {
     const root = this.config.roots[side]
     let fd: number
     try {
@@ -295,8 +299,8 @@ export class PairScanner {
 
   /** Hashes an opened source file, with its opened twin when it has the same size (see fillHashes). */
   private hashOpened(
-    source: {fd: number; entry: Entry},
-    replica: {fd: number; entry: Entry} | undefined,
+    source: Opened,
+    replica: Opened | undefined,
     result: DirResult,
     budget: {bytes: number},
     listings: Partial<Record<Side, DirectoryListing>>,
@@ -359,6 +363,21 @@ export class PairScanner {
       chunk += recordLine(baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5})
     }
     return chunk
+  }
+}
+
+/** A file opened for reading, with the entry its fstat gave. */
+interface Opened {
+  fd: number
+  entry: Entry
+}
+
+/** Closes a file the scan opened only to read it: a failing close loses nothing. */
+function closeQuietly(opened: Opened | undefined): void {
+  try {
+    if (opened) closeSync(opened.fd)
+  } catch {
+    // Nothing was written through it.
   }
 }
 

@@ -105,8 +105,9 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       return report('skipped')
     }
     const {path, message} = describeError(error)
-    // A treesync error's message says what it is about; an fs error's short one needs its path.
-    const about = !isTreesyncError(error) && path !== undefined ? `${path}: ` : ''
+    // A treesync error's message says what it is about; an fs error's short one needs its
+    // path (an unusual one's message already has it).
+    const about = !isTreesyncError(error) && path !== undefined && !message.includes(path) ? `${path}: ` : ''
     logger.error(`cycle ${cycle} failed: ${about}${message}; nothing was deleted`)
     return report('failed', {failed: 1})
   }
