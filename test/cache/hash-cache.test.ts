@@ -82,8 +82,9 @@ describe('the hash cache', () => {
     const prepared = await plan(s)
     const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
     await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
-    // Before the recorder looks: new content, same size, the mtime apply set put back.
-    await sleep(5)
+    // Before the recorder looks (110 ms on), but a timestamp tick (≤ 10 ms) after apply's
+    // write: new content, same size, the mtime apply set put back.
+    await sleep(30)
     await writeFile(join(s.replica, 'a.txt'), 'ZZZZ')
     await utimes(join(s.replica, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
     await recorder.finish()
