@@ -124,10 +124,10 @@ export class PairScanner {
       }
     }
     const budget = {bytes: JOB_HASH_BUDGET_BYTES}
-    this.openDeferred(listings, result, budget)
+    const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
+    this.openDeferred(listings, result, budget, warn)
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
-    const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
     this.takeFromCache(listings, chunks, result)
     if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
     for (const side of ['source', 'replica'] as const) {
@@ -176,11 +176,7 @@ export class PairScanner {
   }
 
   private hashOne(abs: string, size: number): FileHash | {error: string} {
-    try {
-      return hashFileSync(abs, this.buffers, size)
-    } catch (error) {
-      return {error: describeFsError(error)}
-    }
+    return readHash(() => hashFileSync(abs, this.buffers, size))
   }
 
   /**
@@ -189,21 +185,14 @@ export class PairScanner {
    * side, see hashPairSync). Replica files without a twin are hashed only if the planner
    * may pair them with a move, which is known after the whole walk.
    */
-  private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: (side: Side, w: ScanWarning) => void, budget: {bytes: number}): void {
+  private fillHashes(source: Entry[], replica: Entry[], result: DirResult, warn: Warn, budget: Budget): void {
     mergeByPath(source, replica, (src, rep) => {
-      if (!src || src.type !== 'file' || src.unreadable || budget.bytes <= 0) return
+      if (!src || src.type !== 'file' || src.unreadable) return
       const twin = rep?.type === 'file' && !rep.unreadable && rep.size === src.size ? rep : undefined
-      const sides: Side[] = []
-      if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
-      if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
+      const sides = sidesToHash(src, twin, budget)
       if (sides.length === 0) return
-      budget.bytes -= src.size * sides.length
       const outcome = this.hash({path: src.path, sides, size: src.size})
-      for (const side of sides) {
-        const entry = side === 'source' ? src : twin!
-        const warning = applyHash(entry, outcome[side]!, result.hashing)
-        if (warning) warn(side, warning)
-      }
+      takeOutcome({source: src, replica: twin}, sides, outcome, result.hashing, warn)
     })
   }
 
@@ -252,7 +241,7 @@ export class PairScanner {
    * that cannot be opened as a regular file is listed by lstat like any other entry, so
    * whatever is wrong with it is reported the usual way.
    */
-  private openDeferred(listings: Partial<Record<Side, DirectoryListing>>, result: DirResult, budget: {bytes: number}): void {
+  private openDeferred(listings: Partial<Record<Side, DirectoryListing>>, result: DirResult, budget: Budget, warn: Warn): void {
     const twins = new Map(listings.replica?.deferred.map((d) => [d.dirent.name, d]))
     for (const file of listings.source?.deferred ?? []) {
       const twin = twins.get(file.dirent.name)
@@ -262,7 +251,7 @@ export class PairScanner {
       try {
         source = this.openRegular('source', file, listings.source!)
         replica = twin && this.openRegular('replica', twin, listings.replica!)
-        if (source) this.hashOpened(source, replica, result, budget, listings)
+        if (source) this.hashOpened(source, replica, result, budget, warn)
       } finally {
         closeQuietly(source)
         closeQuietly(replica)
@@ -297,38 +286,19 @@ export class PairScanner {
     return undefined
   }
 
-  /** Hashes an opened source file, with its opened twin when it has the same size (see fillHashes). */
-  private hashOpened(
-    source: Opened,
-    replica: Opened | undefined,
-    result: DirResult,
-    budget: {bytes: number},
-    listings: Partial<Record<Side, DirectoryListing>>,
-  ): void {
-    const size = source.entry.size
-    if (size >= INLINE_HASH_MAX_BYTES || budget.bytes <= 0) return
-    const pair = replica?.entry.size === size ? replica : undefined
-    budget.bytes -= size * (pair ? 2 : 1)
-    let outcome: HashOutcome
-    if (pair) {
-      const abs = (side: Side) => `${this.config.roots[side]}/${source.entry.path}`
-      outcome = this.pairOutcome(() => hashOpenPair(source.fd, pair.fd, this.buffers, size), abs, size)
-    } else outcome = {source: this.hashOpen(source.fd, size)}
-    const entries: Partial<Record<Side, Entry>> = {source: source.entry, replica: pair?.entry}
-    for (const side of ['source', 'replica'] as const) {
-      const entry = entries[side]
-      if (!entry) continue
-      const warning = applyHash(entry, outcome[side]!, result.hashing)
-      if (warning) listings[side]!.warnings.push(warning)
-    }
-  }
-
-  private hashOpen(fd: number, size: number): FileHash | {error: string} {
-    try {
-      return hashOpenFile(fd, this.buffers, size)
-    } catch (error) {
-      return {error: describeFsError(error)}
-    }
+  /** fillHashes for an opened source file and its opened twin, read through their descriptors. */
+  private hashOpened(source: Opened, replica: Opened | undefined, result: DirResult, budget: Budget, warn: Warn): void {
+    const twin = replica?.entry.size === source.entry.size ? replica : undefined
+    const sides = sidesToHash(source.entry, twin?.entry, budget)
+    if (sides.length === 0) return
+    const {path, size} = source.entry
+    const opened: Partial<Record<Side, Opened>> = {source, replica: twin}
+    const abs = (side: Side) => `${this.config.roots[side]}/${path}`
+    const outcome: HashOutcome =
+      sides.length === 2
+        ? this.pairOutcome(() => hashOpenPair(source.fd, twin!.fd, this.buffers, size), abs, size)
+        : {[sides[0]!]: readHash(() => hashOpenFile(opened[sides[0]!]!.fd, this.buffers, size))}
+    takeOutcome({source: source.entry, replica: twin?.entry}, sides, outcome, result.hashing, warn)
   }
 
   /** Takes known hashes from the cached records of the directory. */
@@ -363,6 +333,43 @@ export class PairScanner {
       chunk += recordLine(baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5})
     }
     return chunk
+  }
+}
+
+/** Bytes a job may still hash before leaving the rest for after the walk. */
+interface Budget {
+  bytes: number
+}
+
+type Warn = (side: Side, warning: ScanWarning) => void
+
+/**
+ * Which of a source file and its same-size twin one job hashes: each whose hash is not
+ * known and that is small enough, while the job's budget lasts (which this spends).
+ */
+function sidesToHash(src: Entry, twin: Entry | undefined, budget: Budget): Side[] {
+  if (budget.bytes <= 0) return []
+  const sides: Side[] = []
+  if (src.md5 === undefined && src.size < INLINE_HASH_MAX_BYTES) sides.push('source')
+  if (twin && twin.md5 === undefined && twin.size < INLINE_HASH_MAX_BYTES) sides.push('replica')
+  budget.bytes -= src.size * sides.length
+  return sides
+}
+
+/** Records each hashed side's outcome on its entry, warning about the unreadable ones. */
+function takeOutcome(entries: Partial<Record<Side, Entry>>, sides: Side[], outcome: HashOutcome, counts: HashCounts, warn: Warn): void {
+  for (const side of sides) {
+    const warning = applyHash(entries[side]!, outcome[side]!, counts)
+    if (warning) warn(side, warning)
+  }
+}
+
+/** A file's hash, or why it could not be read. */
+function readHash(hashing: () => FileHash): FileHash | {error: string} {
+  try {
+    return hashing()
+  } catch (error) {
+    return {error: describeFsError(error)}
   }
 }
 
