@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import {copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile} from 'node:fs/promises'
+import {constants, copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {applyPlan, preparePlan, resolveRoots, sweepTemporaries} from '../../src/index.js'
-import {planOnly} from '../helpers/sync-on-disk.js'
+import type {CopyFile} from '../../src/apply/file-io.js'
+import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
@@ -16,13 +17,7 @@ async function setup(t: Parameters<typeof tempDir>[0]) {
 
 test('a source file that changed after planning is not copied; the rest is applied', async (t) => {
   const {source, replica} = await setup(t)
-  await buildTree(source, [
-    {path: 'a.txt', type: 'file', content: 'new a'},
-    {path: 'b.txt', type: 'file', content: 'new b'},
-  ])
-  await buildTree(replica, [{path: 'a.txt', type: 'file', content: 'old a'}])
-  const plan = await planOnly(source, replica)
-  await writeFile(join(source, 'a.txt'), 'changed again, longer')
+  const plan = await planThenChangeSource(source, replica)
 
   const result = await applyPlan(plan)
   assert.deepEqual(result.failed.map((f) => f.path), ['a.txt'])
@@ -148,6 +143,17 @@ test('leftover temporaries are not listed by the scan and are swept', async (t) 
   assert.deepEqual(await readdir(join(replica, 'sub')), [])
 })
 
+/** A file copy that runs `swap` once, right after the first file is copied. */
+function swapDuringFirstCopy(swap: () => Promise<void>): CopyFile {
+  let swapped = false
+  return async (src, dest) => {
+    await copyFile(src, dest, constants.COPYFILE_EXCL)
+    if (swapped) return
+    swapped = true
+    await swap()
+  }
+}
+
 test('a directory swapped for a symlink in the middle of apply is never written through', async (t) => {
   const {source, replica, outside} = await setup(t)
   await buildTree(source, [
@@ -157,17 +163,13 @@ test('a directory swapped for a symlink in the middle of apply is never written 
   await buildTree(replica, [{path: 'd', type: 'dir'}])
   await mkdir(outside)
   const plan = await planOnly(source, replica)
-  let swapped = false
   const result = await applyPlan(plan, {
     concurrency: 1,
-    copyFile: async (src, dest) => {
-      await copyFile(src, dest)
-      if (swapped) return
-      swapped = true
-      // An attacker (or an accident) replaces the directory while its first file is copied.
+    // An attacker (or an accident) replaces the directory while its first file is copied.
+    copyFile: swapDuringFirstCopy(async () => {
       await rename(join(replica, 'd'), join(replica, 'd.real'))
       await symlink(outside, join(replica, 'd'))
-    },
+    }),
   })
   assert.equal(result.applied.length, 0)
   assert.ok(result.failed.every((f) => /symlink/.test(f.error)), JSON.stringify(result.failed))
@@ -183,16 +185,12 @@ test('a replica root swapped for a symlink in the middle of apply is never writt
   await mkdir(replica)
   await mkdir(outside)
   const plan = await planOnly(source, replica)
-  let swapped = false
   const result = await applyPlan(plan, {
     concurrency: 1,
-    copyFile: async (src, dest) => {
-      await copyFile(src, dest)
-      if (swapped) return
-      swapped = true
+    copyFile: swapDuringFirstCopy(async () => {
       await rename(replica, `${replica}.real`)
       await symlink(outside, replica)
-    },
+    }),
   })
   assert.equal(result.applied.length, 0)
   assert.deepEqual(

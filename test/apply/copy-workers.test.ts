@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {copyFile, mkdir, readdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readFile, rm, symlink} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
@@ -7,7 +7,7 @@ import {applyPlan, describeFsError, TreesyncError} from '../../src/index.js'
 import {MIN_COPIES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
 import {fromWire, toWire} from '../../src/apply/copy-wire.js'
 import {defaultCopyWorkers} from '../../src/util/concurrency.js'
-import {planOnly} from '../helpers/sync-on-disk.js'
+import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
 import {assertMirror} from '../helpers/tree-snapshot.js'
@@ -47,13 +47,7 @@ test('a plan with few copies makes them on the main thread (the default): worker
 
 test('in a copy worker, a source file that changed after planning fails with its path and the rest is applied', async (t) => {
   const {source, replica} = await setup(t)
-  await buildTree(source, [
-    {path: 'a.txt', type: 'file', content: 'new a'},
-    {path: 'b.txt', type: 'file', content: 'new b'},
-  ])
-  await buildTree(replica, [{path: 'a.txt', type: 'file', content: 'old a'}])
-  const plan = await planOnly(source, replica)
-  await writeFile(join(source, 'a.txt'), 'changed again, longer')
+  const plan = await planThenChangeSource(source, replica)
 
   const result = await applyPlan(plan, {copyWorkers: 2})
   assert.equal(result.copyWorkers, 2)
