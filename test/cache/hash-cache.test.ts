@@ -31,6 +31,14 @@ async function plan(s: {source: string; replica: string; cache: string}, cache =
   return preparePlan(await resolveRoots(s.source, s.replica), {compare: 'md5', cacheDir: cache ? s.cache : undefined})
 }
 
+/** Plans, then applies with an AppliedRecorder taking each applied operation, as apply does. */
+async function applyRecording(s: {source: string; replica: string; cache: string}) {
+  const prepared = await plan(s)
+  const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
+  await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+  return {prepared, recorder}
+}
+
 describe('the hash cache', () => {
   test('a warm cache hashes nothing, and the plan is the same as without it', async (t) => {
     const s = await scene(t)
@@ -62,9 +70,7 @@ describe('the hash cache', () => {
     await writeFile(join(s.source, 'new.bin'), 'fresh content')
     await writeFile(join(s.source, 'dir/b.txt'), 'BBBB')
     await sleep(SETTLE_MS)
-    const prepared = await plan(s)
-    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
-    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    const {prepared, recorder} = await applyRecording(s)
     // No finish(): the records must already be there once the racy window has passed.
     await sleep(SETTLE_MS * 2)
     await prepared.replicaCache!.save()
@@ -79,9 +85,7 @@ describe('the hash cache', () => {
     await writeFile(join(s.source, 'a.txt'), 'AAAA')
     await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
     await sleep(SETTLE_MS)
-    const prepared = await plan(s)
-    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
-    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    const {prepared, recorder} = await applyRecording(s)
     // Before the recorder looks (110 ms on), but a timestamp tick (≤ 10 ms) after apply's
     // write: new content, same size, the mtime apply set put back.
     await sleep(30)
@@ -98,9 +102,7 @@ describe('the hash cache', () => {
     const s = await scene(t)
     await writeFile(join(s.source, 'new.bin'), 'fresh content')
     await sleep(SETTLE_MS)
-    const prepared = await plan(s)
-    const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
-    await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
+    const {prepared, recorder} = await applyRecording(s)
     recorder.cancel()
     await recorder.finish() // nothing left to wait for
     await sleep(SETTLE_MS * 2)
