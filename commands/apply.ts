@@ -14,6 +14,7 @@ import {
 import {TreesyncCommand} from './shared/base-command.js'
 import {confirmApply} from './shared/confirm.js'
 import {executePlan, type ApplyJson} from './shared/execute.js'
+import {exitCodeFor, throwIfStopped, type Interrupts} from './shared/interrupts.js'
 import {allowDeleteAllFlag, syncFlags} from './shared/flags.js'
 import {openSession, planSession, type Session} from './shared/session.js'
 
@@ -44,29 +45,33 @@ export default class ApplyCommand extends TreesyncCommand {
   }
 
   async run(): Promise<ApplyJson> {
+    const interrupts = this.stopOnSignals()
     const {args, flags} = await this.parse(ApplyCommand)
     const saved = args.replica === undefined ? await readPlanFile(args.source) : undefined
     const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, 'stderr')
+    interrupts.report = (message) => session.logger.warn(message)
     try {
       await session.lockReplica()
-      const {json, ok} = saved ? await this.applySaved(session, saved) : await this.planAndApply(session, flags)
-      if (!ok) process.exitCode = 1
+      const {json, ok} = saved ? await this.applySaved(session, saved, interrupts) : await this.planAndApply(session, flags, interrupts)
+      if (interrupts.stoppedBy) process.exitCode = exitCodeFor(interrupts.stoppedBy)
+      else if (!ok) process.exitCode = 1
       return json
     } finally {
       await session.close()
     }
   }
 
-  private async planAndApply(session: Session, flags: ApplyFlags) {
-    const {plan, replica, replicaCache} = await planSession(session)
+  private async planAndApply(session: Session, flags: ApplyFlags, interrupts: Interrupts) {
+    const {plan, replica, replicaCache} = await planSession(session, interrupts.signal)
     this.show(session, plan, !flags['auto-approve'] && plan.operations.length > 0)
     assertGuards(plan, session.guards)
-    if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply()
-    return executePlan(session, plan, replica.temporaries, this.jsonEnabled(), replicaCache)
+    if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply(interrupts)
+    throwIfStopped(interrupts)
+    return executePlan(session, plan, {temporaries: replica.temporaries, quiet: this.jsonEnabled(), replicaCache, interrupts})
   }
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */
-  private async applySaved(session: Session, plan: Plan) {
+  private async applySaved(session: Session, plan: Plan, interrupts: Interrupts) {
     // First, though verifyPlan checks it too: a plan for directories that now resolve elsewhere is not shown.
     assertPlanRoots(plan, session.roots)
     this.show(session, plan)
@@ -77,7 +82,9 @@ export default class ApplyCommand extends TreesyncCommand {
       throw new TreesyncError('PLAN_STALE', `plan is stale: ${stale.path}: ${stale.reason}; nothing was applied (run plan again)`, stale.path)
     }
     const dirs = plan.operations.flatMap((op) => [op.path, ...(op.op === 'rename' ? [op.from] : [])].map(parentPath))
-    return executePlan(session, plan, await findTemporariesIn(plan.replica, dirs), this.jsonEnabled())
+    const temporaries = await findTemporariesIn(plan.replica, dirs)
+    throwIfStopped(interrupts)
+    return executePlan(session, plan, {temporaries, quiet: this.jsonEnabled(), interrupts})
   }
 
   /**

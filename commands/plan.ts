@@ -15,6 +15,7 @@ import {
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
+import {throwIfStopped} from './shared/interrupts.js'
 import {openSession, planSession} from './shared/session.js'
 
 export default class PlanCommand extends TreesyncCommand {
@@ -45,12 +46,14 @@ export default class PlanCommand extends TreesyncCommand {
   }
 
   async run(): Promise<Plan> {
+    const interrupts = this.stopOnSignals()
     const {args, flags} = await this.parse(PlanCommand)
     // Plan shows its result on stdout; only warnings go to the console log (stderr).
     const session = await openSession(args.source, args.replica, flags, false)
     try {
       await refuseOutInsideSource(flags.out, session.roots.source)
-      const {plan} = await planSession(session)
+      const {plan} = await planSession(session, interrupts.signal)
+      throwIfStopped(interrupts)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
       // Guards are checked again by apply; here they are shown before anything is applied.
       for (const message of guardViolations(plan, session.guards)) plan.warnings.push({path: '.', message: `apply would refuse: ${message}`})

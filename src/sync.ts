@@ -5,6 +5,7 @@ import type {Logger} from './log/logger.js'
 import type {CompareMode, Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import {formatBytes} from './render/format-bytes.js'
+import {countOf} from './util/count-of.js'
 import type {Roots} from './roots.js'
 import {internalRelativePaths} from './scan/internal-paths.js'
 import {scanTrees, type ScannedTrees, type TreeScanProgress} from './scan/scan-trees.js'
@@ -102,7 +103,7 @@ export async function preparePlanLogged(roots: Roots, options: LoggedPrepareOpti
   for (const notice of prepared.notices) logger.warn(notice)
   const h = prepared.hashing
   if (h.hashedFiles > 0 || !quietWhenNothingHashed) {
-    logger.info(`hashed ${h.hashedFiles} files (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
+    logger.info(`hashed ${countOf(h.hashedFiles, 'file')} (${formatBytes(h.hashedBytes)}), ${h.cachedFiles} from the hash cache`)
   }
   for (const w of prepared.plan.warnings) logger.log(w.level === 'error' ? 'ERROR' : 'WARN', `${w.path}: ${w.message}`)
   return prepared

@@ -1,6 +1,7 @@
 import {Command, Errors} from '@oclif/core'
 
 import {isTreesyncError} from '../../src/index.js'
+import {exitCodeFor, Interrupts} from './interrupts.js'
 
 /**
  * The one place where errors become messages and exit codes: a user's mistake or a refusal
@@ -10,9 +11,25 @@ import {isTreesyncError} from '../../src/index.js'
 export abstract class TreesyncCommand extends Command {
   static override enableJsonFlag = true
 
+  /** Set by commands that stop gracefully on SIGINT/SIGTERM/SIGHUP (see `stopOnSignals`). */
+  protected interrupts: Interrupts | undefined
+
+  /** From now on a stop signal aborts `interrupts.signal` instead of killing the process. */
+  protected stopOnSignals(): Interrupts {
+    this.interrupts ??= new Interrupts()
+    return this.interrupts
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.interrupts?.dispose()
+    return super.finally(error)
+  }
+
   protected override async catch(error: Error & {exitCode?: number}): Promise<void> {
     if (error instanceof Errors.ExitError) throw error
-    const message = oneLine(error)
+    const stoppedBy = isTreesyncError(error) && error.code === 'INTERRUPTED' ? this.interrupts?.stoppedBy : undefined
+    // Stopped before anything was changed (scanning, at the prompt): say so, exit as the signal asks.
+    const message = stoppedBy ? `stopped by ${stoppedBy} before anything was changed` : oneLine(error)
     const code = isTreesyncError(error) ? error.code : error instanceof Errors.CLIError ? 'USAGE' : 'INTERNAL'
     if (code === 'INTERNAL' && process.env.TREESYNC_DEBUG) process.stderr.write(`${error.stack}\n`)
     if (this.jsonEnabled()) {
@@ -21,7 +38,7 @@ export abstract class TreesyncCommand extends Command {
     } else {
       process.stderr.write(`Error: ${message}\n`)
     }
-    process.exitCode = 1
+    process.exitCode = stoppedBy ? exitCodeFor(stoppedBy) : 1
   }
 }
 

@@ -24,7 +24,8 @@ export class ScanSpinner {
     const stream = process.stderr
     if (!stream.isTTY || (stream.columns ?? 0) <= 0) return new ScanSpinner(undefined)
     const {default: ora} = await import('ora')
-    const spinner = ora({stream, text: 'Scanning…', color: colourWanted(stream, process.env) ? 'cyan' : false})
+    // discardStdin would put the terminal in raw mode, where Ctrl-C is a byte and no signal.
+    const spinner = ora({stream, text: 'Scanning…', color: colourWanted(stream, process.env) ? 'cyan' : false, discardStdin: false})
     return new ScanSpinner(spinner.start())
   }
 

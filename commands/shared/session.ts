@@ -38,6 +38,7 @@ export interface SessionFlags {
   'backup-dir'?: string
   'allow-delete-all'?: boolean
   'no-cache'?: boolean
+  mkpath?: boolean
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -74,7 +75,7 @@ export async function openSession(
   flags: SessionFlags,
   consoleLog: 'stdout' | 'stderr' | false,
 ): Promise<Session> {
-  const roots = await resolveRoots(source, replica)
+  const roots = await resolveRoots(source, replica, {mkpath: flags.mkpath})
   const sinks: LogSink[] = []
   let file: FileSink | undefined
   if (flags['log-file']) sinks.push((file = openLogFile(flags['log-file'])))
@@ -106,8 +107,8 @@ export async function openSession(
   }
 }
 
-/** Scans and plans with a spinner; warnings are logged. */
-export async function planSession(session: Session): Promise<PreparedPlan> {
+/** Scans and plans with a spinner; warnings are logged. Aborting `signal` stops it (INTERRUPTED). */
+export async function planSession(session: Session, signal?: AbortSignal): Promise<PreparedPlan> {
   const spinner = await ScanSpinner.start()
   try {
     const prepared = await preparePlanLogged(session.roots, {
@@ -118,6 +119,7 @@ export async function planSession(session: Session): Promise<PreparedPlan> {
       ownFiles: session.ownFiles,
       logger: session.logger,
       onProgress: spinner.update,
+      signal,
     })
     // plan has no console log; its cache warnings would otherwise go unseen.
     if (!session.consoleLog) for (const notice of prepared.notices) process.stderr.write(`warning: ${notice}\n`)

@@ -22,15 +22,16 @@ export async function runInPathOrder(
   let wake: () => void = () => undefined
   let someoneEnded = new Promise<void>((resolve) => (wake = resolve))
   for (const [index, op] of operations.entries()) {
+    const paths = touchedPaths(op)
+    while (!signal?.aborted && (running.size >= Math.max(1, limit) || paths.some((p) => busy.conflicts(p)))) {
+      await someoneEnded
+    }
+    // Checked after any wait too: a signal that came while waiting starts nothing more.
     if (signal?.aborted) {
       // Interrupted: operations already running finish (their temporaries are cleaned up
       // by them); the rest are handed back, not started.
       await Promise.all(running)
       return operations.slice(index)
-    }
-    const paths = touchedPaths(op)
-    while (running.size >= Math.max(1, limit) || paths.some((p) => busy.conflicts(p))) {
-      await someoneEnded
     }
     for (const p of paths) busy.add(p)
     const task: Promise<void> = run(op).finally(() => {

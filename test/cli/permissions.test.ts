@@ -74,6 +74,8 @@ describe('permission errors, running as an unprivileged user', () => {
     )
     const applied = await ws.cli(['apply', src, rep, '--auto-approve'], AS_NOBODY)
     assert.equal(applied.code, 1, `an incomplete sync exited ${applied.code}:\n${applied.stderr}`)
+    assert.doesNotMatch(applied.stdout, /Apply complete!/, 'no "complete" above exit 1')
+    assert.match(applied.stdout, /Apply finished with errors/)
     assert.match(applied.stderr, /secret\.txt/)
     assert.match(applied.stderr, /locked/)
     assert.equal(await readFile(join(rep, 'secret.txt'), 'utf8'), 'old')

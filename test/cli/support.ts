@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {chmod, chown, lstat, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {chmod, chown, lstat, readdir} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import type {TestContext} from 'node:test'
 
@@ -145,65 +143,7 @@ export interface ApplyJson {
   summary: Record<string, number>
 }
 
-export interface TerminalResult {
-  code: number | null
-  /** Everything the terminal showed (stdout and stderr of the CLI, and the echoed input). */
-  output: string
-}
-
-/**
- * Runs `treesync ARGS…` on a real pseudo-terminal with util-linux `script`, typing `input`.
- * The terminal is given a size first: `script` fed from a pipe makes a 0×0 terminal.
- * On timeout the CLI itself is killed too (it runs in its own session under `script`,
- * so killing `script` alone can leave it behind); the result then has code null.
- */
-export async function runOnTerminal(
-  args: readonly string[],
-  input: string,
-  options: {env?: NodeJS.ProcessEnv; size?: {cols: number; rows: number}; timeoutMs?: number} = {},
-): Promise<TerminalResult> {
-  const size = options.size ?? {cols: 100, rows: 40}
-  const pidDir = await mkdtemp(join(tmpdir(), 'treesync-pty-'))
-  const pidFile = join(pidDir, 'pid')
-  // `exec` keeps the shell's pid, so the pid written is the CLI's.
-  const command =
-    `stty cols ${size.cols} rows ${size.rows}; echo $$ > ${shellQuote(pidFile)}; ` +
-    `exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`
-  try {
-    return await new Promise<TerminalResult>((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], {
-        env: {...process.env, ...options.env},
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      const timer = setTimeout(() => {
-        void readFile(pidFile, 'utf8')
-          .then((pid) => process.kill(Number(pid), 'SIGKILL'))
-          .catch(() => undefined)
-          .finally(() => child.kill('SIGKILL'))
-      }, options.timeoutMs ?? 30_000)
-      let output = ''
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        if (output.length < 1_000_000) output += d
-      })
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d))
-      child.on('error', (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        resolve({code, output})
-      })
-      child.stdin.end(input)
-    })
-  } finally {
-    await rm(pidDir, {recursive: true, force: true})
-  }
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`
-}
+export {runOnTerminal, type TerminalResult} from '../helpers/terminal.js'
 
 /** A workspace with a source that differs from its replica, so any apply would change things. */
 export function differingTrees(t: TestContext): Promise<{ws: Workspace; src: string; rep: string}> {
