@@ -3,7 +3,7 @@
  * engine returns values, throws `TreesyncError`s and reports progress through callbacks.
  */
 export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
-export {isWithin, realpathOfMaybeMissing, resolveMaybeMissing, resolveRoots, type Roots} from './roots.js'
+export {isWithin, realpathOfMaybeMissing, resolveMaybeMissing, resolveRoots, type RootOptions, type Roots} from './roots.js'
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
 export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'
 export {isTempName} from './tree/temp-name.js'
@@ -25,7 +25,8 @@ export {
   type PlanWarning,
 } from './plan/plan.js'
 export {planSync, type PlanOptions} from './plan/plan-sync.js'
-export {assertGuards, emptySourceMessage, guardViolations, removalCount, removesEverything, type DeleteGuards} from './plan/guards.js'
+export {holdRemovals, type HeldPlan} from './plan/hold-removals.js'
+export {assertGuards, DEFAULT_GUARDS, emptySourceMessage, guardViolations, looksLikeEmptySource, removalCount, type DeleteGuards} from './plan/guards.js'
 export {acquireReplicaLock, lockFilePath, REPLICA_LOCK_DIR, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, preparePlanLogged, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'

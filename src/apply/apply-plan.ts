@@ -1,6 +1,7 @@
 import {mkdir} from 'node:fs/promises'
 
 import {describeError} from '../errors.js'
+import {assertGuards, DEFAULT_GUARDS, type DeleteGuards} from '../plan/guards.js'
 import {copiesData, type Operation} from '../plan/operation.js'
 import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
@@ -48,6 +49,11 @@ export type ApplyEvent =
 
 export interface ApplyOptions {
   concurrency?: number
+  /**
+   * The delete guards, checked before anything is touched (a DELETE_GUARD error). Default:
+   * the empty-source guard, as for the CLI; pass `{allowDeleteAll: true}` to turn it off.
+   */
+  guards?: DeleteGuards
   onEvent?: (event: ApplyEvent) => void
   /** `--backup-dir`: keep entries that would be deleted or overwritten there. */
   backupDir?: string
@@ -85,6 +91,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   const started = now()
   const result: ApplyResult = {applied: [], failed: [], skipped: [], summary: summarize([]), durationMs: 0, copyWorkers: 0}
   if (plan.operations.length === 0) return result
+  assertGuards(plan, options.guards ?? DEFAULT_GUARDS)
 
   await mkdir(plan.replica, {recursive: true})
   const tree = new RootedTree(plan.replica)

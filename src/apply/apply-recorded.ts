@@ -6,7 +6,7 @@ import type {Plan} from '../plan/plan.js'
 import {applyPlan, type ApplyOptions, type ApplyResult} from './apply-plan.js'
 import {sweepTemporaries} from './sweep-temporaries.js'
 
-export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' | 'backupDir' | 'signal'> {
+export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' | 'backupDir' | 'signal' | 'guards'> {
   logger: Logger
   /** Leftover temporaries to sweep first (treesync's own, never user entries). */
   temporaries: readonly string[]
@@ -31,6 +31,7 @@ export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): 
       concurrency: options.concurrency,
       backupDir: options.backupDir,
       signal: options.signal,
+      guards: options.guards,
       onEvent: (event) => {
         if (event.type === 'applied') recorder?.add(event.op)
         log(event)

@@ -35,6 +35,10 @@ export interface Plan {
   warnings: PlanWarning[]
   /** How many entries the replica held when planned (for the empty-source guard). */
   replicaEntries: number
+  /** How many entries the source held when planned (for the empty-source guard). */
+  sourceEntries: number
+  /** Set when the replica folder does not exist yet: apply creates it. */
+  createsReplica?: true
 }
 
 /** Counts operations per kind and the bytes they copy. */

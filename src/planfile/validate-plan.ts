@@ -47,8 +47,24 @@ function toPlan(value: unknown): Plan {
   // Older or hand-made plans may lack the count: then the removals are all we know of.
   const removals = operations.filter((op) => op.op === 'delete' || op.op === 'rmdir' || op.op === 'rename').length
   const replicaEntries = plan.replicaEntries === undefined ? removals : count(plan.replicaEntries, 'replicaEntries')
+  // Likewise the entries the plan makes or keeps: the source holds at least those.
+  const sourceEntries = plan.sourceEntries === undefined ? operations.length - removals : count(plan.sourceEntries, 'sourceEntries')
+  if (plan.createsReplica !== undefined && plan.createsReplica !== true) throw new Invalid('createsReplica is not true')
   const summary = summarize(operations)
-  return {format: PLAN_FORMAT, version: PLAN_VERSION, source, replica, createdAt, compare, operations, summary, warnings, replicaEntries}
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    source,
+    replica,
+    createdAt,
+    compare,
+    operations,
+    summary,
+    warnings,
+    replicaEntries,
+    sourceEntries,
+    ...(plan.createsReplica ? {createsReplica: true as const} : {}),
+  }
 }
 
 function toOperation(value: unknown, at: string): Operation {

@@ -2,10 +2,12 @@ import {applyRecorded} from '../apply/apply-recorded.js'
 import {describeError, isTreesyncError} from '../errors.js'
 import type {Logger} from '../log/logger.js'
 import {guardViolations, type DeleteGuards} from '../plan/guards.js'
+import {holdRemovals} from '../plan/hold-removals.js'
 import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
 import {preparePlanLogged} from '../sync.js'
+import {countOf} from '../util/count-of.js'
 
 export interface CycleOptions {
   source: string
@@ -16,6 +18,8 @@ export interface CycleOptions {
   /** The user's exclude patterns (gitignore syntax). */
   excludePatterns?: readonly string[]
   backupDir?: string
+  /** Create the replica's missing parent folders (--mkpath). */
+  mkpath?: boolean
   /** Where hash caches live (undefined: no cache). */
   cacheDir?: string
   /** treesync's own files (log file, …): excluded from the sync wherever they are. */
@@ -27,10 +31,12 @@ export interface CycleOptions {
 
 /** How one cycle ended. A cycle that could not run at all is `skipped` with a reason. */
 export interface CycleReport {
-  status: 'applied' | 'unchanged' | 'skipped' | 'failed'
+  status: 'applied' | 'unchanged' | 'held' | 'skipped' | 'failed'
   applied: number
   failed: number
   skipped: number
+  /** Operations the delete guards held back for the user to confirm. */
+  held: number
   bytes: number
   durationMs: number
 }
@@ -39,7 +45,7 @@ export interface CycleReport {
  * One watch cycle: resolve the roots afresh (the source may have vanished), scan, plan,
  * and apply without prompting, logging each operation and one summary line. Nothing here
  * throws: a failing cycle is logged and reported, and the loop goes on. A missing source
- * or a plan that would empty the replica applies nothing.
+ * never deletes anything; a plan the delete guards stop still copies, holding its removals back.
  */
 export async function runCycle(cycle: number, options: CycleOptions): Promise<CycleReport> {
   const now = options.now ?? Date.now
@@ -49,13 +55,14 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     applied: 0,
     failed: 0,
     skipped: 0,
+    held: 0,
     bytes: 0,
     ...counts,
     durationMs: now() - started,
   })
   const {logger} = options
   try {
-    const roots = await resolveRoots(options.source, options.replica)
+    const roots = await resolveRoots(options.source, options.replica, {mkpath: options.mkpath})
     const {plan, replica, replicaCache} = await preparePlanLogged(roots, {
       compare: options.compare,
       cacheDir: options.cacheDir,
@@ -66,25 +73,31 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       logger,
       quietWhenNothingHashed: true,
     })
+    // A guarded cycle still copies: only its removals wait for the user (apply by hand).
     const [violation] = guardViolations(plan, options.guards)
+    const {plan: runnable, held} = violation ? holdRemovals(plan) : {plan, held: []}
     if (violation) {
-      logger.warn(`cycle ${cycle} skipped: ${violation}`)
-      return report('skipped')
+      logger.warn(
+        `holding back ${countOf(held.length, 'operation')} that remove or replace entries: ${violation}; ` +
+          `review them with: treesync apply ${roots.source} ${roots.replica}`,
+      )
     }
-    const result = await applyRecorded(plan, {
+    const result = await applyRecorded(runnable, {
       logger,
       temporaries: replica.temporaries,
       replicaCache,
       concurrency: options.concurrency,
       signal: options.signal,
       backupDir: options.backupDir,
+      guards: options.guards,
     })
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
-    const done = report(failed > 0 ? 'failed' : plan.operations.length > 0 ? 'applied' : 'unchanged', {
+    const done = report(failed > 0 ? 'failed' : runnable.operations.length > 0 ? 'applied' : held.length > 0 ? 'held' : 'unchanged', {
       applied: result.applied.length,
       failed,
       skipped: result.skipped.length,
+      held: held.length,
       bytes: result.summary.bytes,
     })
     const s = result.summary
@@ -96,7 +109,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
       done.failed > 0 ? 'ERROR' : 'INFO',
       `cycle ${cycle}: ${done.applied} applied (create ${s.create + s.mkdir}, update ${s.update}, meta ${s.meta}, ` +
         `rename ${s.rename}, delete ${s.delete + s.rmdir}), ${done.failed} failed, ${done.skipped} skipped, ` +
-        `${formatBytes(done.bytes)} copied in ${(done.durationMs / 1000).toFixed(2)} s`,
+        `${held.length > 0 ? `${held.length} held back, ` : ''}${formatBytes(done.bytes)} copied in ${(done.durationMs / 1000).toFixed(2)} s`,
     )
     return done
   } catch (error) {

@@ -30,6 +30,7 @@ export function samplePlan(): Plan {
     summary: {create: 2, update: 1, delete: 1, mkdir: 1, rmdir: 1, meta: 1, rename: 1, bytes: 0},
     warnings: [],
     replicaEntries: 5,
+    sourceEntries: 6,
   }
 }
 

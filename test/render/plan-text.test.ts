@@ -24,6 +24,7 @@ function planOf(operations: Operation[]): Plan {
     createdAt: '2026-11-24T10:15:02.123Z',
     compare: 'md5',
     replicaEntries: 0,
+    sourceEntries: 0,
     operations,
     summary: summarize(operations),
     warnings: [],

@@ -165,7 +165,7 @@ const MUTATIONS: Array<[number, Mutation]> = [
   }],
   [5, (p, r) => {
     const op = someOp(p, r)
-    const targets: Array<[Json, string]> = [[p, 'replicaEntries'], [p, 'version']]
+    const targets: Array<[Json, string]> = [[p, 'replicaEntries'], [p, 'sourceEntries'], [p, 'version']]
     if (op) {
       for (const k of ['size', 'mode', 'mtimeMs']) targets.push([op, k], [op, k])
       if (typeof op.replica === 'object' && op.replica !== null) for (const k of ['size', 'mode', 'mtimeMs']) targets.push([op.replica, k])

@@ -42,12 +42,12 @@ test('a plan that would empty a non-empty replica is refused unless --allow-dele
   await mkdir(s.source)
   const plan = await s.ws.cli(['plan', s.source, s.replica])
   assert.equal(plan.code, 0)
-  assert.match(plan.stderr, /apply would refuse: the plan deletes all 3 entries of the replica: is the source .* empty or unmounted\?/)
+  assert.match(plan.stderr, /apply would refuse: the plan removes all 3 entries of the replica while the source holds 0 entries: is the source .* empty or unmounted, or is .* the wrong replica\?/)
 
   const before = await s.trees()
   const refused = await s.ws.cli(['apply', s.source, s.replica, '--auto-approve'])
   assert.equal(refused.code, 1)
-  assert.match(refused.stderr, /^Error: refusing to apply: the plan deletes all 3 entries/m)
+  assert.match(refused.stderr, /^Error: refusing to apply: the plan removes all 3 entries/m)
   assert.deepEqual(await s.trees(), before)
 
   const allowed = await s.ws.cli(['apply', s.source, s.replica, '--auto-approve', '--allow-delete-all'])
@@ -73,6 +73,37 @@ test('a stray file in an unmounted source does not disarm the delete-all guard',
   const before = await s.trees()
   const refused = await s.ws.cli(['apply', s.source, s.replica, '--auto-approve'])
   assert.equal(refused.code, 1)
-  assert.match(refused.stderr, /refusing to apply: the plan deletes all 3 entries/)
+  assert.match(refused.stderr, /refusing to apply: the plan removes all 3 entries of the replica while the source holds 1 entry/)
   assert.deepEqual(await s.trees(), before)
+})
+
+test('a populated source into a replica holding a few stale entries is an ordinary first sync: it proceeds', async (t) => {
+  const ws = await workspace(t)
+  const source = join(ws.dir, 'source')
+  const replica = join(ws.dir, 'replica')
+  await buildTree(source, Array.from({length: 7}, (_, i) => ({path: `f${i}.txt`, type: 'file' as const, content: `${i}`})))
+  await buildTree(replica, [{path: 'stale.txt', type: 'file', content: 'stale'}])
+  const plan = await ws.cli(['plan', source, replica])
+  assert.doesNotMatch(plan.stderr, /apply would refuse/)
+  const applied = await ws.cli(['apply', source, replica, '--auto-approve'])
+  assert.equal(applied.code, 0, applied.stderr)
+  assert.deepEqual(await snapshotTree(replica), await snapshotTree(source))
+})
+
+test('an unmounted source that keeps one empty folder the large replica also has is refused', async (t) => {
+  const ws = await workspace(t)
+  const source = join(ws.dir, 'source')
+  const replica = join(ws.dir, 'replica')
+  await buildTree(source, [{path: 'lost+found', type: 'dir'}])
+  await buildTree(replica, [
+    {path: 'lost+found', type: 'dir'},
+    ...Array.from({length: 150}, (_, i) => ({path: `photos/${i}.jpg`, type: 'file' as const, content: `${i}`})),
+  ])
+  const plan = await ws.cli(['plan', source, replica])
+  assert.match(plan.stderr, /apply would refuse: the plan removes 151 of the 152 entries of the replica while the source holds 1 entry/)
+  const before = await snapshotTree(replica)
+  const refused = await ws.cli(['apply', source, replica, '--auto-approve'])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /is the source .* empty or unmounted, or is .* the wrong replica\? \(pass --allow-delete-all/)
+  assert.deepEqual(await snapshotTree(replica), before)
 })

@@ -87,22 +87,37 @@ describe('watch', () => {
     assert.equal(await watch.exited, 0)
   })
 
-  test('an emptied source (unmounted?) is skipped with a warning unless --allow-delete-all', async (t) => {
+  test('an emptied source (unmounted?) deletes nothing, still copies, and warns, unless --allow-delete-all', async (t) => {
     const s = await scene(t)
     const watch = startCli(t, ['watch', s.source, s.replica, '0.2', s.log, '--cache-dir', s.cache])
     await eventually(() => assertMirror(s.source, s.replica), 10_000, 'first mirror')
     const mirrored = await snapshotTree(s.replica)
     await rm(s.source, {recursive: true})
     await mkdir(s.source)
-    await eventually(async () => (await logLines(s.log)).some((l) => / WARN cycle \d+ skipped: the plan deletes all 3 entries/.test(l)))
+    const held = / WARN holding back 3 operations that remove or replace entries: the plan removes all 3 entries of the replica while the source holds 0 entries/
+    await eventually(async () => (await logLines(s.log)).some((l) => held.test(l)))
     assert.deepEqual(await snapshotTree(s.replica), mirrored)
+    // The guard holds the removals back, not the cycle: new data still reaches the replica.
+    await writeFile(join(s.source, 'NOT_MOUNTED'), 'a marker on the mount point')
+    await eventually(async () => (await readdir(s.replica)).includes('NOT_MOUNTED'), 10_000, 'the create went ahead')
+    assert.deepEqual((await snapshotTree(s.replica)).filter((e) => e.path !== 'NOT_MOUNTED'), mirrored, 'nothing removed')
     watch.child.kill('SIGTERM')
     assert.equal(await watch.exited, 0)
 
     const allowed = startCli(t, ['watch', s.source, s.replica, '0.2', s.log, '--cache-dir', s.cache, '--allow-delete-all'])
-    await eventually(async () => (await readdir(s.replica)).length === 0, 10_000, 'replica emptied')
+    await eventually(() => assertMirror(s.source, s.replica), 10_000, 'removals applied')
     allowed.child.kill('SIGTERM')
     assert.equal(await allowed.exited, 0)
+  })
+
+  test('a first sync into a replica holding a stale file goes ahead (the guard does not block it)', async (t) => {
+    const s = await scene(t)
+    await buildTree(s.replica, [{path: 'stale.txt', type: 'file', content: 'from an earlier life'}])
+    const watch = startCli(t, ['watch', s.source, s.replica, '0.2', s.log, '--cache-dir', s.cache])
+    await eventually(() => assertMirror(s.source, s.replica), 10_000, 'first mirror')
+    watch.child.kill('SIGTERM')
+    assert.equal(await watch.exited, 0)
+    assert.ok(!(await logLines(s.log)).some((l) => / WARN holding back/.test(l)))
   })
 
   test('--events converges long before a 30 s interval', async (t) => {
