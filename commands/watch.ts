@@ -91,6 +91,7 @@ export default class WatchCommand extends TreesyncCommand {
               guards: session.guards,
               excludePatterns: session.excludePatterns,
               backupDir: session.backupDir,
+              mkpath: flags.mkpath,
               cacheDir: session.hashCacheDir,
               ownFiles: session.ownFiles,
               logger: session.logger,

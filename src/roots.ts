@@ -1,4 +1,4 @@
-import {realpath, stat} from 'node:fs/promises'
+import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
 import {describeFsError, TreesyncError} from './errors.js'
@@ -11,12 +11,23 @@ export interface Roots {
   replicaExists: boolean
 }
 
+/** How roots are checked. */
+export interface RootOptions {
+  /**
+   * Allow a replica whose parent folder is missing too (rsync's `--mkpath`): apply creates
+   * the whole path. Without it a typo such as `/mnt/bakcup/x` is refused instead of
+   * filling the root filesystem.
+   */
+  mkpath?: boolean
+}
+
 /**
  * Validates and resolves SOURCE and REPLICA: the source must be an existing directory,
- * the replica a directory or absent, and neither may contain the other once symlinks are
- * resolved (syncing a tree into itself would recurse or delete the source).
+ * the replica a directory or absent (its parent present, unless `mkpath`), and neither may
+ * contain the other once symlinks are resolved (syncing a tree into itself would recurse
+ * or delete the source).
  */
-export async function resolveRoots(source: string, replica: string): Promise<Roots> {
+export async function resolveRoots(source: string, replica: string, options: RootOptions = {}): Promise<Roots> {
   const sourceAbs = resolve(source)
   let sourceReal: string
   try {
@@ -32,6 +43,13 @@ export async function resolveRoots(source: string, replica: string): Promise<Roo
   }
 
   const {real: replicaReal, exists} = await resolveMaybeMissing(replica)
+  if (!exists && !options.mkpath && !(await resolveMaybeMissing(dirname(resolve(replica)))).exists) {
+    throw new TreesyncError(
+      'REPLICA_NOT_DIR',
+      `the replica's parent folder ${dirname(resolve(replica))} does not exist (check the path, or pass --mkpath to create it)`,
+      replica,
+    )
+  }
   if (replicaReal === sourceReal) {
     throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${sourceReal}`, replica)
   }
@@ -97,6 +115,11 @@ export async function resolveMaybeMissing(path: string): Promise<{real: string; 
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOTDIR') throw new TreesyncError('REPLICA_NOT_DIR', `a parent of the replica is not a directory: ${path}`, path)
     if (code !== 'ENOENT') throw new TreesyncError('REPLICA_NOT_DIR', `cannot access replica ${path}: ${describeFsError(error)}`, path)
+    // A dangling symlink: creating the folder it names would be a guess about the user's intent.
+    const target = await readlink(abs).catch(() => undefined)
+    if (target !== undefined) {
+      throw new TreesyncError('REPLICA_NOT_DIR', `${path} is a symbolic link to ${target}, which does not exist: create that folder or fix the link`, path)
+    }
   }
   const parent = dirname(abs)
   if (parent === abs) return {real: abs, exists: false}

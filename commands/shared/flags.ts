@@ -28,6 +28,7 @@ export const syncFlags = {
   }),
   'exclude-from': Flags.string({description: 'read exclude patterns from FILE (gitignore format)', helpValue: 'FILE'}),
   'max-delete': Flags.integer({min: 0, description: 'refuse a plan that removes more than N entries (delete + rmdir)'}),
+  mkpath: Flags.boolean({description: "create REPLICA's missing parent folders too (as rsync --mkpath); without it a missing parent is refused"}),
   'backup-dir': Flags.string({description: 'move files that would be deleted or overwritten into DIR (same relative path)'}),
 }
 

@@ -36,7 +36,7 @@ export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: P
  * remove.
  */
 export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'replica'>): Promise<Staleness | undefined> {
-  assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica)))
+  assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica, {mkpath: true})))
   const source = new RootedTree(plan.source)
   const replica = new RootedTree(plan.replica)
   const vacated = new Set<string>()

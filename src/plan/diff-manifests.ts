@@ -28,9 +28,17 @@ export function diffManifests(
   const warnings: PlanWarning[] = []
   let skipRoot: string | undefined
   const kept: string[] = [...replicaExcluded]
+  const leftAlone = new Set(replicaExcluded)
   mergeByPath(source, replica, (src, rep) => {
     const path = (src ?? rep)!.path
     if (skipRoot !== undefined && isInside(path, skipRoot)) return
+    if (src && !rep && leftAlone.has(path)) {
+      // The replica holds something treesync never touches here (a FIFO, a socket, a
+      // device): creating the entry would fail on every run, so say why it is not copied.
+      skipRoot = path
+      warnings.push({path, message: 'not copied: the replica holds a special file (FIFO, socket or device) or an excluded entry here; remove it to sync this path'})
+      return
+    }
     if (src?.unreadable || rep?.unreadable) {
       skipRoot = path
       kept.push(path)

@@ -31,7 +31,7 @@ export function renderPlan(plan: Plan, style: Style, diffs: readonly FileDiff[] 
   }
   const diffByPath = new Map(diffs.map((d) => [d.path, d]))
   const lines = [
-    `treesync will mirror ${quotePath(plan.source)} into ${quotePath(plan.replica)}:`,
+    `treesync will mirror ${quotePath(plan.source)} into ${quotePath(plan.replica)}${plan.createsReplica ? ' (a new folder: apply creates it)' : ''}:`,
     '',
     ...inReadingOrder(plan.operations).map((op) => {
       const line = `  ${renderOperation(op, style)}`
