@@ -4,7 +4,10 @@ import {join} from 'node:path'
 import {applyPlan, preparePlan, resolveRoots, type ApplyResult, type CompareMode, type Plan} from '../../src/index.js'
 import {buildTree} from './tree-builder.js'
 
-/** Plans and applies source → replica through the engine, as `apply --auto-approve` does. */
+/**
+ * Plans and applies source → replica through the engine, as `apply --auto-approve
+ * --allow-delete-all` does: random trees often empty a replica, which is what they test.
+ */
 export async function syncOnce(
   source: string,
   replica: string,
@@ -12,7 +15,7 @@ export async function syncOnce(
 ): Promise<{plan: Plan; result: ApplyResult}> {
   const roots = await resolveRoots(source, replica)
   const {plan} = await preparePlan(roots, {compare})
-  const result = await applyPlan(plan)
+  const result = await applyPlan(plan, {guards: {allowDeleteAll: true}})
   return {plan, result}
 }
 
