@@ -13,6 +13,7 @@ export {scanTrees, type HashProgress, type ScannedTrees, type ScanProgress, type
 export {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type PairHash} from './scan/hash-sync.js'
 export {excludePaths, internalRelativePaths} from './scan/internal-paths.js'
 export {combineExcludes, compileExcludes, createExcludeFilter, readExcludeFile, type ExcludeRules} from './filter/exclude-filter.js'
+export {excludePatternWarnings} from './filter/pattern-warnings.js'
 export type * from './plan/operation.js'
 export {
   PLAN_FORMAT,
