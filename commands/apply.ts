@@ -25,8 +25,8 @@ export default class ApplyCommand extends TreesyncCommand {
     '(only "yes" proceeds); without a terminal it refuses unless --auto-approve.',
     'With one PLANFILE (from `plan --out`): applies exactly that plan without asking, after',
     'checking that nothing it relies on has changed; a stale plan is refused whole. Flags that',
-    'change what a plan does (--exclude, --exclude-from, --compare, --no-cache, --cache-dir)',
-    'are refused with a PLANFILE: pass them to plan instead.',
+    'change what a plan does (--exclude, --exclude-from, --compare) are refused with a',
+    'PLANFILE: pass them to plan instead.',
   ].join('\n')
 
   static override examples = [

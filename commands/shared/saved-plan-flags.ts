@@ -5,14 +5,14 @@ import {TreesyncError} from '../../src/index.js'
  * PLANFILE` executes the plan's operations and never re-decides, so accepting one of
  * these would silently ignore it: `--exclude keep.me` would still delete keep.me.
  * Flags that only restrict or record the apply (`--max-delete`, `--allow-delete-all`,
- * `--backup-dir`, `--log-file`, `--concurrency`, `--auto-approve`) are honoured.
+ * `--backup-dir`, `--log-file`, `--concurrency`, `--auto-approve`) are honoured, and the
+ * cache flags (`--no-cache`, `--cache-dir`) are accepted: a plan never depends on the
+ * cache, and scripts pass one set of flags to plan and apply.
  */
 const PLANNING_FLAGS: Readonly<Record<string, string>> = {
   exclude: 'the plan already decides what is synced',
   'exclude-from': 'the plan already decides what is synced',
   compare: 'the plan already decided how files are compared',
-  'no-cache': 'the hash cache is only read while planning',
-  'cache-dir': 'the hash cache is only read while planning',
 }
 
 /**
