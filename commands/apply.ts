@@ -16,6 +16,7 @@ import {confirmApply} from './shared/confirm.js'
 import {executePlan, type ApplyJson} from './shared/execute.js'
 import {exitCodeFor, throwIfStopped, type Interrupts} from './shared/interrupts.js'
 import {allowDeleteAllFlag, syncFlags} from './shared/flags.js'
+import {refusePlanningFlags} from './shared/saved-plan-flags.js'
 import {openSession, planSession, type Session} from './shared/session.js'
 
 export default class ApplyCommand extends TreesyncCommand {
@@ -24,7 +25,9 @@ export default class ApplyCommand extends TreesyncCommand {
     'With SOURCE and REPLICA: plans, shows the plan, and asks for confirmation on a terminal',
     '(only "yes" proceeds); without a terminal it refuses unless --auto-approve.',
     'With one PLANFILE (from `plan --out`): applies exactly that plan without asking, after',
-    'checking that nothing it relies on has changed; a stale plan is refused whole.',
+    'checking that nothing it relies on has changed; a stale plan is refused whole. Flags that',
+    'change what a plan does (--exclude, --exclude-from, --compare) are refused with a',
+    'PLANFILE: pass them to plan instead.',
   ].join('\n')
 
   static override examples = [
@@ -46,7 +49,8 @@ export default class ApplyCommand extends TreesyncCommand {
 
   async run(): Promise<ApplyJson> {
     const interrupts = this.stopOnSignals()
-    const {args, flags} = await this.parse(ApplyCommand)
+    const {args, flags, raw} = await this.parse(ApplyCommand)
+    if (args.replica === undefined) refusePlanningFlags(raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     const saved = args.replica === undefined ? await readPlanFile(args.source) : undefined
     const session = await openSession(saved?.source ?? args.source, saved?.replica ?? args.replica!, flags, 'stderr')
     interrupts.report = (message) => session.logger.warn(message)

@@ -13,6 +13,7 @@ export {scanTrees, type HashProgress, type ScannedTrees, type ScanProgress, type
 export {hashFileSync, hashPairSync, ReadBuffers, type FileHash, type PairHash} from './scan/hash-sync.js'
 export {excludePaths, internalRelativePaths} from './scan/internal-paths.js'
 export {combineExcludes, compileExcludes, createExcludeFilter, readExcludeFile, type ExcludeRules} from './filter/exclude-filter.js'
+export {excludePatternWarnings} from './filter/pattern-warnings.js'
 export type * from './plan/operation.js'
 export {
   PLAN_FORMAT,
@@ -27,7 +28,8 @@ export {
 export {planSync, type PlanOptions} from './plan/plan-sync.js'
 export {holdRemovals, type HeldPlan} from './plan/hold-removals.js'
 export {assertGuards, DEFAULT_GUARDS, emptySourceMessage, guardViolations, looksLikeEmptySource, removalCount, type DeleteGuards} from './plan/guards.js'
-export {acquireReplicaLock, lockFilePath, REPLICA_LOCK_DIR, type LockHolder, type ReplicaLock} from './lock/replica-lock.js'
+export {acquireReplicaLock, type ReplicaLock} from './lock/replica-lock.js'
+export {findLockHolder, type LockHolder} from './lock/lock-holder.js'
 export {cacheDirectory} from './cache-dir.js'
 export {preparePlan, preparePlanLogged, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
 export {HashCache, isRacy, type FileIdentity, type HashRecord} from './cache/hash-cache.js'

@@ -1,9 +1,12 @@
+import {resolve} from 'node:path'
+
 import {
   acquireReplicaLock,
   cacheDirectory,
   colourWanted,
   createExcludeFilter,
   createStyle,
+  excludePatternWarnings,
   Logger,
   openLogFile,
   preparePlanLogged,
@@ -83,17 +86,24 @@ export async function openSession(
   const cacheDir = cacheDirectory(flags['cache-dir'])
   const patterns = [...(flags.exclude ?? []), ...(flags['exclude-from'] ? await readExcludeFile(flags['exclude-from']) : [])]
   const backupDir = flags['backup-dir'] ? await checkBackupDir(flags['backup-dir'], roots) : undefined
+  const logger = new Logger(sinks)
+  const excludePatterns = checkedPatterns(patterns)
+  for (const warning of excludePatternWarnings(excludePatterns, [roots.source, roots.replica, resolve(source), resolve(replica)])) {
+    logger.warn(warning)
+    // plan has no console log: like its other warnings, this one goes to stderr.
+    if (!consoleLog) process.stderr.write(`warning: ${warning}\n`)
+  }
   let lock: ReplicaLock | undefined
   return {
     roots,
-    logger: new Logger(sinks),
+    logger,
     out: createStyle(colourWanted(process.stdout, process.env)),
     err: createStyle(colourWanted(process.stderr, process.env)),
     compare: flags.compare as CompareMode,
     concurrency: flags.concurrency,
     consoleLog: consoleLog !== false,
     hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
-    excludePatterns: checkedPatterns(patterns),
+    excludePatterns,
     guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
     backupDir,
     ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),

@@ -11,13 +11,16 @@ import {excludePaths} from '../scan/internal-paths.js'
  * relative to the roots, `dir/` matches directories only, a leading `/` anchors to the
  * root, `**` spans directories, `!pattern` re-includes. Like git, an entry inside an
  * excluded directory cannot be re-included (the directory is never entered).
+ * Matching is case-sensitive, as in git on Linux and rsync: `readme.md` leaves
+ * `README.md` in the mirror. Scanner threads build their filter here too.
  */
 export function createExcludeFilter(patterns: readonly string[]): ExcludeFn | undefined {
   const lines = patterns.map((p) => p.trim()).filter((p) => p !== '' && !p.startsWith('#'))
   if (lines.length === 0) return undefined
   let matcher: ReturnType<typeof ignore>
   try {
-    matcher = ignore().add(lines)
+    // `ignore` folds case by default; a user who excludes readme.md did not exclude README.md.
+    matcher = ignore({ignorecase: false}).add(lines)
   } catch (error) {
     throw new TreesyncError('BAD_INPUT', `invalid exclude pattern: ${error instanceof Error ? error.message : String(error)}`)
   }

@@ -75,3 +75,39 @@ test('an unreadable --exclude-from file is refused with one line, nothing touche
   assert.match(result.stderr, /^Error: cannot read exclude file .*missing\.txt: no such file or directory\n$/)
   assert.deepEqual(await snapshotTree(replica), before)
 })
+
+test('excludes match case-sensitively: --exclude readme.md keeps README.md in the mirror, /build/ keeps Build/', async (t) => {
+  const ws = await workspace(t)
+  const source = join(ws.dir, 'source')
+  const replica = join(ws.dir, 'replica')
+  await buildTree(source, [
+    {path: 'README.md', type: 'file', content: 'the readme'},
+    {path: 'readme.md', type: 'file', content: 'excluded'},
+    {path: 'Build/keep.txt', type: 'file', content: 'kept'},
+    {path: 'build/out.bin', type: 'file', content: 'excluded'},
+  ])
+  const applied = await ws.cli(['apply', source, replica, '--auto-approve', '--exclude', 'readme.md', '--exclude', '/build/'])
+  assert.equal(applied.code, 0, applied.stderr)
+  assert.deepEqual((await snapshotTree(replica)).map((e) => e.path).sort(), ['Build', 'Build/keep.txt', 'README.md'])
+  assert.equal(await readFile(join(replica, 'README.md'), 'utf8'), 'the readme')
+})
+
+test('a pattern that can never match is warned about on stderr by plan and apply, and logged', async (t) => {
+  const {ws, source, replica} = await scene(t)
+  const log = join(ws.dir, 'sync.log')
+  const plan = await ws.cli(['plan', source, replica, '--exclude', './debug.log', '--exclude', `${source}/build/`, '--json'])
+  assert.equal(plan.code, 0, plan.stderr)
+  assert.match(plan.stderr, /^warning: exclude pattern "\.\/debug\.log" can never match.*did you mean "\/debug\.log"\?/m)
+  assert.ok(plan.stderr.includes(`exclude pattern "${source}/build/" is an absolute path`), plan.stderr)
+  assert.match(plan.stderr, /did you mean "\/build\/"\?/)
+  JSON.parse(plan.stdout) // stdout still holds the plan alone
+
+  const applied = await ws.cli(['apply', source, replica, '--auto-approve', '--exclude', './debug.log', '--exclude', '*.tmp', '--log-file', log])
+  assert.equal(applied.code, 0, applied.stderr)
+  assert.match(applied.stderr, / WARN exclude pattern "\.\/debug\.log" can never match/)
+  assert.match(await readFile(log, 'utf8'), / WARN exclude pattern "\.\/debug\.log" can never match/)
+  assert.ok(!applied.stdout.includes('exclude pattern'), 'the warning is not on stdout')
+
+  const clean = await ws.cli(['plan', source, replica, '--exclude', '/debug.log'])
+  assert.equal(clean.stderr, '', 'a pattern that works is not warned about')
+})

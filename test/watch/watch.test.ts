@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import {mkdir, readdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {lockFilePath} from '../../src/index.js'
 import {hasStackTrace, runCli} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree} from '../helpers/tree-builder.js'
@@ -163,8 +162,6 @@ describe('the replica lock', () => {
     await eventually(async () => (await cycles(s.log)) >= 1, 10_000, 'a cycle')
     watch.child.kill('SIGKILL')
     await watch.exited
-    const lock = lockFilePath(await realpath(s.replica))
-    assert.match(await readFile(lock, 'utf8'), new RegExp(`"pid":${watch.child.pid}`), 'the killed process left its lock behind')
 
     await writeFile(join(s.source, 'later.txt'), 'later')
     const apply = await runCli(['apply', s.source, s.replica, '--auto-approve', '--cache-dir', s.cache])
