@@ -2,6 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {
   DEFAULT_INTERVAL_SECONDS,
+  MAX_INTERVAL_SECONDS,
+  MIN_INTERVAL_SECONDS,
   parseInterval,
   pickOne,
   runCycle,
@@ -36,7 +38,9 @@ export default class WatchCommand extends TreesyncCommand {
 
   static override args = {
     ...rootArgs,
-    interval: Args.string({description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS}, may be fractional)`}),
+    interval: Args.string({
+      description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS}, may be fractional, ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS})`,
+    }),
     logfile: Args.string({description: 'log file to append to (same as --log-file)'}),
   }
 

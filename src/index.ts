@@ -52,7 +52,7 @@ export {runCycle, type CycleOptions, type CycleReport} from './watch/run-cycle.j
 export {MAX_TIMER_MS, runWatchLoop, type ChangeSubscription, type Timers, type WatchLoopOptions} from './watch/watch-loop.js'
 export {watchSource, DEFAULT_DEBOUNCE_MS, type SourceWatcher} from './watch/source-watcher.js'
 export {SourceEvents} from './watch/source-events.js'
-export {DEFAULT_INTERVAL_SECONDS, parseInterval, pickOne} from './watch/interval.js'
+export {DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, parseInterval, pickOne} from './watch/interval.js'
 export {renderPlan, renderOperation, renderWarnings, planLine} from './render/plan-text.js'
 export {diffUpdates, DEFAULT_DIFF_MAX_BYTES, type FileDiff} from './diff/update-diffs.js'
 export {renderFileDiff} from './render/diff-text.js'
