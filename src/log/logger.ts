@@ -1,11 +1,10 @@
-import {closeSync, openSync, writeSync} from 'node:fs'
-
-import {describeFsError, TreesyncError} from '../errors.js'
 import {formatLogLine, type LogLevel} from './log-line.js'
 
 /** Somewhere log lines go: a file, the console. */
 export interface LogSink {
   write(line: string): void
+  /** A file sink opens its path again (after logrotate moved it); others have nothing to do. */
+  reopen?(): void
 }
 
 /** Writes timestamped lines to every sink. */
@@ -31,32 +30,10 @@ export class Logger {
   error(message: string): void {
     this.log('ERROR', message)
   }
-}
 
-/** A sink that appends to a file. Close it when done. */
-export interface FileSink extends LogSink {
-  close(): void
-}
-
-/**
- * Opens a log file for appending (never truncating). Its directory must exist: a typo in
- * the path is refused up front rather than silently creating a new tree. Lines are
- * written synchronously so a crash loses none that were reported as done.
- */
-export function openLogFile(path: string): FileSink {
-  let fd: number
-  try {
-    fd = openSync(path, 'a')
-  } catch (error) {
-    throw new TreesyncError('LOG_UNWRITABLE', `cannot write log file ${path}: ${describeFsError(error)}`, path)
-  }
-  return {
-    write(line: string) {
-      writeSync(fd, line + '\n')
-    },
-    close() {
-      closeSync(fd)
-    },
+  /** Reopens every file sink (SIGHUP); throws the first sink's error, if any. */
+  reopen(): void {
+    for (const sink of this.sinks) sink.reopen?.()
   }
 }
 
