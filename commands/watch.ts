@@ -28,7 +28,8 @@ export default class WatchCommand extends TreesyncCommand {
   static override description = [
     'Each cycle scans, plans and applies without prompting; the first starts at once. A failing',
     'cycle is logged and the loop goes on; a missing source never deletes anything. SIGINT or',
-    'SIGTERM finishes the operation in progress, logs a final line and exits 0.',
+    'SIGTERM finishes the operation in progress, logs a final line and exits 0. SIGHUP reopens',
+    'the log file and goes on; so does a log file moved away (logrotate).',
   ].join('\n')
 
   static override examples = [
@@ -70,6 +71,16 @@ export default class WatchCommand extends TreesyncCommand {
         stop.abort()
       }
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+      // A closed terminal or logrotate's postrotate: start a new log file, don't die.
+      const onHangup = (): void => {
+        try {
+          session.logger.reopen()
+          session.logger.info('received SIGHUP: reopened the log file')
+        } catch (error) {
+          session.logger.warn(`received SIGHUP: ${error instanceof Error ? error.message : String(error)}; still writing to the old file`)
+        }
+      }
+      process.on('SIGHUP', onHangup)
       const events = flags.events ? new SourceEvents(session.roots.source, session.logger) : undefined
       session.logger.info(
         `watch started: ${session.roots.source} -> ${session.roots.replica} every ${intervalMs / 1000} s` +
@@ -104,6 +115,7 @@ export default class WatchCommand extends TreesyncCommand {
       })
       await events?.close()
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      process.off('SIGHUP', onHangup)
       session.logger.info(`watch stopped after ${totals.cycles} cycles`)
       return totals
     } finally {
