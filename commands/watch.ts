@@ -56,6 +56,9 @@ export default class WatchCommand extends TreesyncCommand {
     const {args, flags} = await this.parse(WatchCommand)
     const intervalMs = parseInterval(args.interval, flags.interval)
     const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
+    // oclif rethrows any stdout error but EPIPE. Once the terminal is closed every console
+    // write fails with EIO, and watch must go on with its log file instead of dying.
+    process.stdout.removeAllListeners('error').on('error', ignoreClosedConsole)
     const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
     try {
@@ -122,4 +125,8 @@ export default class WatchCommand extends TreesyncCommand {
       await session.close()
     }
   }
+}
+
+function ignoreClosedConsole(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error
 }

@@ -37,7 +37,24 @@ export class Logger {
   }
 }
 
-/** A sink writing to a stream (the CLI passes stderr). */
-export function streamSink(stream: {write(chunk: string): unknown}): LogSink {
-  return {write: (line) => void stream.write(line + '\n')}
+/** Where a stream sink writes: a console stream reports its failures with an `error` event. */
+export interface LineStream {
+  write(chunk: string): unknown
+  on?(event: 'error', listener: (error: Error) => void): unknown
+}
+
+/**
+ * A sink writing to a stream (the CLI passes stdout or stderr). Once the stream fails (its
+ * terminal was closed, the reader of its pipe went away) the sink goes quiet, so the log
+ * file and the run go on: an unhandled stream error would kill the process, and `watch`
+ * must outlive the SSH session it was started from.
+ */
+export function streamSink(stream: LineStream): LogSink {
+  let failed = false
+  stream.on?.('error', () => (failed = true))
+  return {
+    write: (line) => {
+      if (!failed) stream.write(line + '\n')
+    },
+  }
 }

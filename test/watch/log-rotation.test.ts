@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict'
+import {spawn, spawnSync} from 'node:child_process'
 import {rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
+import {BIN} from '../helpers/cli.js'
 import {assertMirror} from '../helpers/tree-snapshot.js'
 import {cycleLines, longRunScene as scene} from './long-run-support.js'
 import {eventually, LOG_LINE, logLines, startCli} from './watch-process.js'
+
+const hasScript = (): boolean => spawnSync('script', ['--version']).status === 0
+const shellQuote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 
 describe('watch and its log file', () => {
   test('a log file moved away (logrotate) is followed: new lines go to a new file at the path', async (t) => {
@@ -40,4 +53,24 @@ describe('watch and its log file', () => {
     assert.match((await logLines(s.log)).at(-1)!, / INFO watch stopped after \d+ cycles$/)
     assert.ok(!(await logLines(`${s.log}.1`)).some((l) => /SIGHUP/.test(l)), 'the SIGHUP line went to the new file')
   })
+
+  for (const json of [false, true]) {
+    test(`closing its terminal (SIGHUP, then every console write fails) does not stop watch${json ? ' --json' : ''}`, {skip: !hasScript()}, async (t) => {
+      const s = await scene(t)
+      // `script` gives watch a terminal; killing `script` closes it, as closing an SSH session does.
+      const command = [process.execPath, BIN, 'watch', s.source, s.replica, '0.2', s.log, '--cache-dir', s.cache, ...(json ? ['--json'] : [])].map(shellQuote).join(' ')
+      const terminal = spawn('script', ['-qfc', command, '/dev/null'], {stdio: 'ignore', env: {...process.env, NO_COLOR: '1'}})
+      t.after(() => void (terminal.exitCode === null && terminal.kill('SIGKILL')))
+      await eventually(async () => (await cycleLines(s.log)).length >= 1, 10_000, 'a cycle')
+      const pid = Number(/ watch started: .* \(pid (\d+)\)$/.exec((await logLines(s.log))[0]!)![1])
+      t.after(() => void (isAlive(pid) && process.kill(pid, 'SIGKILL')))
+      terminal.kill('SIGKILL')
+      await eventually(async () => (await logLines(s.log)).some((l) => / INFO received SIGHUP: reopened the log file$/.test(l)), 10_000, 'the SIGHUP line')
+      const seen = (await cycleLines(s.log)).length
+      await eventually(async () => (await cycleLines(s.log)).length >= seen + 3, 10_000, 'cycles after the hang-up')
+      process.kill(pid, 'SIGTERM')
+      // Its parent is gone, so its exit code is not ours to see: its last line says it stopped cleanly.
+      await eventually(async () => / INFO watch stopped after \d+ cycles$/.test((await logLines(s.log)).at(-1)!), 10_000, 'the final line')
+    })
+  }
 })
