@@ -9,6 +9,7 @@ import {
   runCycle,
   runWatchLoop,
   SourceEvents,
+  WarnOnceLogger,
   type CycleReport,
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
@@ -29,7 +30,8 @@ export default class WatchCommand extends TreesyncCommand {
     'Each cycle scans, plans and applies without prompting; the first starts at once. A failing',
     'cycle is logged and the loop goes on; a missing source never deletes anything. SIGINT or',
     'SIGTERM finishes the operation in progress, logs a final line and exits 0. SIGHUP reopens',
-    'the log file and goes on; so does a log file moved away (logrotate).',
+    'the log file and goes on; so does a log file moved away (logrotate). A warning repeated in',
+    'every cycle is logged once, then counted in the cycle summaries.',
   ].join('\n')
 
   static override examples = [
@@ -61,6 +63,7 @@ export default class WatchCommand extends TreesyncCommand {
     process.stdout.removeAllListeners('error').on('error', ignoreClosedConsole)
     const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
+    const logger = new WarnOnceLogger(session.logger)
     try {
       await session.lockReplica()
       const stop = new AbortController()
@@ -77,14 +80,14 @@ export default class WatchCommand extends TreesyncCommand {
       // A closed terminal or logrotate's postrotate: start a new log file, don't die.
       const onHangup = (): void => {
         try {
-          session.logger.reopen()
-          session.logger.info('received SIGHUP: reopened the log file')
+          logger.reopen()
+          logger.info('received SIGHUP: reopened the log file')
         } catch (error) {
-          session.logger.warn(`received SIGHUP: ${error instanceof Error ? error.message : String(error)}; still writing to the old file`)
+          logger.warn(`received SIGHUP: ${error instanceof Error ? error.message : String(error)}; still writing to the old file`)
         }
       }
       process.on('SIGHUP', onHangup)
-      const events = flags.events ? new SourceEvents(session.roots.source, session.logger) : undefined
+      const events = flags.events ? new SourceEvents(session.roots.source, logger) : undefined
       session.logger.info(
         `watch started: ${session.roots.source} -> ${session.roots.replica} every ${intervalMs / 1000} s` +
           `${events ? ' and on changes' : ''} (pid ${process.pid})`,
@@ -111,7 +114,8 @@ export default class WatchCommand extends TreesyncCommand {
               backupDir: session.backupDir,
               cacheDir: session.hashCacheDir,
               ownFiles: session.ownFiles,
-              logger: session.logger,
+              logger,
+              takeRepeatedWarnings: () => logger.takeRepeats(),
               signal: stop.signal,
             }),
           ),
