@@ -2,11 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {
   DEFAULT_INTERVAL_SECONDS,
+  MAX_INTERVAL_SECONDS,
+  MIN_INTERVAL_SECONDS,
   parseInterval,
   pickOne,
   runCycle,
   runWatchLoop,
   SourceEvents,
+  WarnOnceLogger,
   type CycleReport,
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
@@ -26,7 +29,9 @@ export default class WatchCommand extends TreesyncCommand {
   static override description = [
     'Each cycle scans, plans and applies without prompting; the first starts at once. A failing',
     'cycle is logged and the loop goes on; a missing source never deletes anything. SIGINT or',
-    'SIGTERM finishes the operation in progress, logs a final line and exits 0.',
+    'SIGTERM finishes the operation in progress, logs a final line and exits 0. SIGHUP reopens',
+    'the log file and goes on; so does a log file moved away (logrotate). A warning repeated in',
+    'every cycle is logged once, then counted in the cycle summaries.',
   ].join('\n')
 
   static override examples = [
@@ -36,7 +41,9 @@ export default class WatchCommand extends TreesyncCommand {
 
   static override args = {
     ...rootArgs,
-    interval: Args.string({description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS}, may be fractional)`}),
+    interval: Args.string({
+      description: `seconds between cycles (default ${DEFAULT_INTERVAL_SECONDS}, may be fractional, ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS})`,
+    }),
     logfile: Args.string({description: 'log file to append to (same as --log-file)'}),
   }
 
@@ -51,8 +58,12 @@ export default class WatchCommand extends TreesyncCommand {
     const {args, flags} = await this.parse(WatchCommand)
     const intervalMs = parseInterval(args.interval, flags.interval)
     const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
+    // oclif rethrows any stdout error but EPIPE. Once the terminal is closed every console
+    // write fails with EIO, and watch must go on with its log file instead of dying.
+    process.stdout.removeAllListeners('error').on('error', ignoreClosedConsole)
     const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
+    const logger = new WarnOnceLogger(session.logger)
     try {
       await session.lockReplica()
       const stop = new AbortController()
@@ -66,7 +77,17 @@ export default class WatchCommand extends TreesyncCommand {
         stop.abort()
       }
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-      const events = flags.events ? new SourceEvents(session.roots.source, session.logger) : undefined
+      // A closed terminal or logrotate's postrotate: start a new log file, don't die.
+      const onHangup = (): void => {
+        try {
+          logger.reopen()
+          logger.info('received SIGHUP: reopened the log file')
+        } catch (error) {
+          logger.warn(`received SIGHUP: ${error instanceof Error ? error.message : String(error)}; still writing to the old file`)
+        }
+      }
+      process.on('SIGHUP', onHangup)
+      const events = flags.events ? new SourceEvents(session.roots.source, logger) : undefined
       session.logger.info(
         `watch started: ${session.roots.source} -> ${session.roots.replica} every ${intervalMs / 1000} s` +
           `${events ? ' and on changes' : ''} (pid ${process.pid})`,
@@ -94,17 +115,23 @@ export default class WatchCommand extends TreesyncCommand {
               mkpath: flags.mkpath,
               cacheDir: session.hashCacheDir,
               ownFiles: session.ownFiles,
-              logger: session.logger,
+              logger,
+              takeRepeatedWarnings: () => logger.takeRepeats(),
               signal: stop.signal,
             }),
           ),
       })
       await events?.close()
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      process.off('SIGHUP', onHangup)
       session.logger.info(`watch stopped after ${totals.cycles} cycles`)
       return totals
     } finally {
       await session.close()
     }
   }
+}
+
+function ignoreClosedConsole(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error
 }

@@ -1,11 +1,10 @@
-import {closeSync, openSync, writeSync} from 'node:fs'
-
-import {describeFsError, TreesyncError} from '../errors.js'
 import {formatLogLine, type LogLevel} from './log-line.js'
 
 /** Somewhere log lines go: a file, the console. */
 export interface LogSink {
   write(line: string): void
+  /** A file sink opens its path again (after logrotate moved it); others have nothing to do. */
+  reopen?(): void
 }
 
 /** Writes timestamped lines to every sink. */
@@ -31,36 +30,31 @@ export class Logger {
   error(message: string): void {
     this.log('ERROR', message)
   }
+
+  /** Reopens every file sink (SIGHUP); throws the first sink's error, if any. */
+  reopen(): void {
+    for (const sink of this.sinks) sink.reopen?.()
+  }
 }
 
-/** A sink that appends to a file. Close it when done. */
-export interface FileSink extends LogSink {
-  close(): void
+/** Where a stream sink writes: a console stream reports its failures with an `error` event. */
+export interface LineStream {
+  write(chunk: string): unknown
+  on?(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /**
- * Opens a log file for appending (never truncating). Its directory must exist: a typo in
- * the path is refused up front rather than silently creating a new tree. Lines are
- * written synchronously so a crash loses none that were reported as done.
+ * A sink writing to a stream (the CLI passes stdout or stderr). Once the stream fails (its
+ * terminal was closed, the reader of its pipe went away) the sink goes quiet, so the log
+ * file and the run go on: an unhandled stream error would kill the process, and `watch`
+ * must outlive the SSH session it was started from.
  */
-export function openLogFile(path: string): FileSink {
-  let fd: number
-  try {
-    fd = openSync(path, 'a')
-  } catch (error) {
-    throw new TreesyncError('LOG_UNWRITABLE', `cannot write log file ${path}: ${describeFsError(error)}`, path)
-  }
+export function streamSink(stream: LineStream): LogSink {
+  let failed = false
+  stream.on?.('error', () => (failed = true))
   return {
-    write(line: string) {
-      writeSync(fd, line + '\n')
-    },
-    close() {
-      closeSync(fd)
+    write: (line) => {
+      if (!failed) stream.write(line + '\n')
     },
   }
-}
-
-/** A sink writing to a stream (the CLI passes stderr). */
-export function streamSink(stream: {write(chunk: string): unknown}): LogSink {
-  return {write: (line) => void stream.write(line + '\n')}
 }

@@ -25,6 +25,8 @@ export interface CycleOptions {
   /** treesync's own files (log file, …): excluded from the sync wherever they are. */
   ownFiles: readonly string[]
   logger: Logger
+  /** Warnings not logged again since the last call (WarnOnceLogger.takeRepeats), for the summary. */
+  takeRepeatedWarnings?: () => number
   signal?: AbortSignal
   now?: () => number
 }
@@ -61,6 +63,10 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     durationMs: now() - started,
   })
   const {logger} = options
+  const withRepeats = (text: string): string => {
+    const repeats = options.takeRepeatedWarnings?.() ?? 0
+    return repeats > 0 ? `${text}; ${countOf(repeats, 'repeated warning')} not shown` : text
+  }
   try {
     const roots = await resolveRoots(options.source, options.replica, {mkpath: options.mkpath})
     const {plan, replica, replicaCache} = await preparePlanLogged(roots, {
@@ -102,26 +108,28 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     })
     const s = result.summary
     if (done.status === 'unchanged') {
-      logger.info(`cycle ${cycle}: no changes (${(done.durationMs / 1000).toFixed(2)} s)`)
+      logger.info(withRepeats(`cycle ${cycle}: no changes (${(done.durationMs / 1000).toFixed(2)} s)`))
       return done
     }
     logger.log(
       done.failed > 0 ? 'ERROR' : 'INFO',
-      `cycle ${cycle}: ${done.applied} applied (create ${s.create + s.mkdir}, update ${s.update}, meta ${s.meta}, ` +
-        `rename ${s.rename}, delete ${s.delete + s.rmdir}), ${done.failed} failed, ${done.skipped} skipped, ` +
-        `${held.length > 0 ? `${held.length} held back, ` : ''}${formatBytes(done.bytes)} copied in ${(done.durationMs / 1000).toFixed(2)} s`,
+      withRepeats(
+        `cycle ${cycle}: ${done.applied} applied (create ${s.create + s.mkdir}, update ${s.update}, meta ${s.meta}, ` +
+          `rename ${s.rename}, delete ${s.delete + s.rmdir}), ${done.failed} failed, ${done.skipped} skipped, ` +
+          `${held.length > 0 ? `${held.length} held back, ` : ''}${formatBytes(done.bytes)} copied in ${(done.durationMs / 1000).toFixed(2)} s`,
+      ),
     )
     return done
   } catch (error) {
     if (isTreesyncError(error) && error.code === 'INTERRUPTED') {
-      logger.info(`cycle ${cycle} interrupted before applying anything`)
+      logger.info(withRepeats(`cycle ${cycle} interrupted before applying anything`))
       return report('skipped')
     }
     const {path, message} = describeError(error)
     // A treesync error's message says what it is about; an fs error's short one needs its
     // path (an unusual one's message already has it).
     const about = !isTreesyncError(error) && path !== undefined && !message.includes(path) ? `${path}: ` : ''
-    logger.error(`cycle ${cycle} failed: ${about}${message}; nothing was deleted`)
+    logger.error(withRepeats(`cycle ${cycle} failed: ${about}${message}; nothing was deleted`))
     return report('failed', {failed: 1})
   }
 }

@@ -11,6 +11,8 @@ export interface SourceWatcherOptions {
   onChange: () => void
   /** The watcher failed (inotify limits, the source vanished…): fall back to the interval. */
   onError: (error: unknown) => void
+  /** The root itself was removed: this watcher will see nothing more, even if it comes back. */
+  onRootGone?: () => void
 }
 
 /** A running watcher; `close` stops it and any pending notification. */
@@ -43,6 +45,9 @@ export function watchSource(root: string, options: SourceWatcherOptions): Source
     timer = setTimeout(() => {
       if (!closed) options.onChange()
     }, debounceMs)
+  })
+  watcher.on('unlinkDir', (path) => {
+    if (path === root && !closed) options.onRootGone?.()
   })
   watcher.on('error', (error) => {
     if (closed) return

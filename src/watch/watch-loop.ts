@@ -1,3 +1,20 @@
+/**
+ * The longest delay one Node timer can hold (2^31-1 ms, about 24.8 days); a longer one
+ * fires after 1 ms with a TimeoutOverflowWarning, so longer waits are done in chunks.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** setTimeout/clearTimeout, injectable so tests can check the delays asked for. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+const nodeTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+}
+
 /** A way to be woken early: returns an unsubscribe function. */
 export type ChangeSubscription = (wake: () => void) => () => void
 
@@ -11,6 +28,7 @@ export interface WatchLoopOptions {
   /** Called between cycles (e.g. to re-arm a watcher that failed). */
   betweenCycles?: () => void
   now?: () => number
+  timers?: Timers
 }
 
 /**
@@ -21,6 +39,7 @@ export interface WatchLoopOptions {
  */
 export async function runWatchLoop(options: WatchLoopOptions): Promise<number> {
   const now = options.now ?? Date.now
+  const timers = options.timers ?? nodeTimers
   let pendingChange = false
   let wakeWaiter: (() => void) | undefined
   const unsubscribe = options.changes?.(() => {
@@ -35,18 +54,24 @@ export async function runWatchLoop(options: WatchLoopOptions): Promise<number> {
       await options.cycle(++cycles)
       if (options.signal.aborted) break
       options.betweenCycles?.()
-      const delay = started + options.intervalMs - now()
-      if (delay > 0 && !pendingChange) {
+      const deadline = started + options.intervalMs
+      if (deadline > now() && !pendingChange) {
         await new Promise<void>((resolve) => {
+          let timer: unknown
           const done = (): void => {
-            clearTimeout(timer)
+            timers.clearTimeout(timer)
             options.signal.removeEventListener('abort', done)
             wakeWaiter = undefined
             resolve()
           }
-          const timer = setTimeout(done, delay)
+          const arm = (): void => {
+            const left = deadline - now()
+            if (left <= 0) return done()
+            timer = timers.setTimeout(arm, Math.min(left, MAX_TIMER_MS))
+          }
           options.signal.addEventListener('abort', done)
           wakeWaiter = done
+          arm()
         })
       }
     }

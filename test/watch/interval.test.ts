@@ -16,3 +16,14 @@ test('INTERVAL must be a number above 0, and the two forms must agree', () => {
   }
   assert.throws(() => parseInterval('1', '2'), /INTERVAL and --interval disagree/)
 })
+
+test('INTERVAL goes from 0.05 s to a year; one outside is refused with a sentence naming the limit', () => {
+  assert.equal(parseInterval('0.05', undefined), 50)
+  assert.equal(parseInterval('31536000', undefined), 365 * 24 * 3600 * 1000)
+  for (const tooShort of ['0.001', '1e-9', '0.049']) {
+    assert.throws(() => parseInterval(tooShort, undefined), new RegExp(`^TreesyncError: INTERVAL must be at least 0\\.05 seconds, got "${tooShort}"$`), tooShort)
+  }
+  for (const tooLong of ['31536001', '1e12']) {
+    assert.throws(() => parseInterval(undefined, tooLong), new RegExp(`^TreesyncError: INTERVAL must be at most 31536000 seconds \\(365 days\\), got "${tooLong}"$`), tooLong)
+  }
+})
