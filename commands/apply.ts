@@ -14,7 +14,7 @@ import {
 import {TreesyncCommand} from './shared/base-command.js'
 import {confirmApply} from './shared/confirm.js'
 import {executePlan, type ApplyJson} from './shared/execute.js'
-import {exitCodeFor, throwIfStopped, type Interrupts} from './shared/interrupts.js'
+import {exitCodeFor, outliveClosedConsole, throwIfStopped, type Interrupts} from './shared/interrupts.js'
 import {allowDeleteAllFlag, syncFlags} from './shared/flags.js'
 import {refusePlanningFlags} from './shared/saved-plan-flags.js'
 import {openSession, planSession, type Session} from './shared/session.js'
@@ -49,6 +49,7 @@ export default class ApplyCommand extends TreesyncCommand {
 
   async run(): Promise<ApplyJson> {
     const interrupts = this.stopOnSignals()
+    outliveClosedConsole()
     const {args, flags, raw} = await this.parse(ApplyCommand)
     if (args.replica === undefined) refusePlanningFlags(raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     const saved = args.replica === undefined ? await readPlanFile(args.source) : undefined

@@ -14,6 +14,7 @@ import {
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
+import {outliveClosedConsole} from './shared/interrupts.js'
 import {openSession} from './shared/session.js'
 
 /** `watch --json`: one document when the loop ends. */
@@ -58,9 +59,7 @@ export default class WatchCommand extends TreesyncCommand {
     const {args, flags} = await this.parse(WatchCommand)
     const intervalMs = parseInterval(args.interval, flags.interval)
     const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
-    // oclif rethrows any stdout error but EPIPE. Once the terminal is closed every console
-    // write fails with EIO, and watch must go on with its log file instead of dying.
-    process.stdout.removeAllListeners('error').on('error', ignoreClosedConsole)
+    outliveClosedConsole()
     const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
     const logger = new WarnOnceLogger(session.logger)
@@ -130,8 +129,4 @@ export default class WatchCommand extends TreesyncCommand {
       await session.close()
     }
   }
-}
-
-function ignoreClosedConsole(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error
 }

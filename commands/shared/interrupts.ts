@@ -63,3 +63,16 @@ export class Interrupts {
 export function throwIfStopped(interrupts: Interrupts): void {
   if (interrupts.signal.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
 }
+
+/**
+ * oclif rethrows any stdout error but EPIPE. Once the terminal is closed (SIGHUP from a
+ * closed SSH session) every console write fails with EIO: the command must still finish
+ * what it does and write its log file instead of dying on the next line it prints.
+ */
+export function outliveClosedConsole(): void {
+  process.stdout.removeAllListeners('error').on('error', ignoreClosedConsole)
+}
+
+function ignoreClosedConsole(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error
+}

@@ -113,6 +113,23 @@ describe('interrupts on a terminal', () => {
     })
   }
 
+  test('closing the terminal mid-copy (SIGHUP, then EIO on every write) still stops apply cleanly and logs it', async (t) => {
+    const {ws, src, rep} = await cliTrees(t, copyHeavySource(), STALE_REPLICA)
+    const log = join(ws.dir, 'sync.log')
+    const cli = await startOnTerminal(['apply', src, rep, '--auto-approve', '--concurrency', '1', '--log-file', log], {env: ws.env})
+    await cli.waitFor(/INFO create d\d+\/f/)
+    cli.closeTerminal()
+    await cli.done
+    const line = /apply stopped by SIGHUP: (\d+) of (\d+) operations done, (\d+) not done/
+    let logged: RegExpMatchArray | null = null
+    for (let i = 0; i < 100 && !logged; i++) {
+      logged = (await readFile(log, 'utf8')).match(line)
+      if (!logged) await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.ok(logged, 'the log has the closing line')
+    assertConsistent(await snapshotTree(rep), await snapshotTree(src))
+  })
+
   test('a second Ctrl-C stops at once', async (t) => {
     const {ws, src, rep} = await cliTrees(t, copyHeavySource(), STALE_REPLICA)
     const cli = await startOnTerminal(['apply', src, rep, '--auto-approve', '--allow-delete-all', '--concurrency', '1'], {env: ws.env})

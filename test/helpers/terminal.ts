@@ -21,6 +21,8 @@ export interface TerminalSession {
   endInput(keys?: string): void
   /** Sends a signal to the CLI itself (as `kill` would, or the terminal closing: SIGHUP). */
   signal(name: NodeJS.Signals): Promise<void>
+  /** Closes the terminal, as closing an SSH session does: the CLI gets SIGHUP, then EIO on every write. */
+  closeTerminal(): void
   /** Resolves once the output matches `pattern`; rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>
   /** Settles when the CLI has exited. */
@@ -85,6 +87,7 @@ export async function startOnTerminal(args: readonly string[], options: Terminal
     type: (keys) => void child.stdin.write(keys),
     endInput: (keys = '') => void child.stdin.end(keys),
     signal: async (name) => void process.kill(await cliPid(), name),
+    closeTerminal: () => void child.kill('SIGKILL'),
     waitFor: (pattern, timeoutMs = 20_000) =>
       new Promise<void>((resolve, reject) => {
         const check = (): void => {
