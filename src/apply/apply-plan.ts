@@ -66,8 +66,9 @@ export interface ApplyOptions {
   copyFile?: CopyFile
   /**
    * Worker threads for file copies; 0 copies on this thread. Default: from the core count
-   * when the plan copies at least `MIN_COPIES_FOR_WORKERS` files (starting workers costs
-   * more than it saves on a few), else 0. Always 0 with `backupDir` or `copyFile`.
+   * when the plan copies at least `MIN_COPIES_FOR_WORKERS` files or hashes at least
+   * `MIN_HASHED_BYTES_FOR_WORKERS` bytes (starting workers costs more than it saves on a
+   * few), else 0. Always 0 with `backupDir` or `copyFile`.
    */
   copyWorkers?: number
   /** Clock for the duration; injectable for tests. */
@@ -76,6 +77,9 @@ export interface ApplyOptions {
 
 /** Below this many file copies, starting worker threads costs more than it saves. */
 export const MIN_COPIES_FOR_WORKERS = 256
+
+/** Copied bytes hashed (against the planned MD5) that keep one core busy longer than workers take to start. */
+export const MIN_HASHED_BYTES_FOR_WORKERS = 64 * 1024 * 1024
 
 /** Copies kept in flight per copy worker, so each always has the next ones queued. */
 const COPIES_IN_FLIGHT_PER_WORKER = 48
@@ -143,8 +147,8 @@ function copyWorkersFor(operations: readonly Operation[], options: ApplyOptions)
   // Backups and injected copies stay on this thread: they are not made for worker threads.
   if (options.copyFile || options.backupDir) return 0
   if (options.copyWorkers !== undefined) return options.copyWorkers
-  let copies = 0
-  for (const op of operations) if (copiesData(op) && ++copies >= MIN_COPIES_FOR_WORKERS) return defaultCopyWorkers()
+  let [copies, hashed] = [0, 0]
+  for (const op of operations) if (copiesData(op) && (++copies >= MIN_COPIES_FOR_WORKERS || (hashed += op.md5 ? op.size : 0) >= MIN_HASHED_BYTES_FOR_WORKERS)) return defaultCopyWorkers()
   return 0
 }
 

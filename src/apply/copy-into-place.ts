@@ -2,6 +2,7 @@ import type {BigIntStats} from 'node:fs'
 
 import {isTreesyncError, TreesyncError} from '../errors.js'
 import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
+import type {FileHash} from '../scan/hash-sync.js'
 import {tempPathBeside} from '../tree/temp-name.js'
 import type {Backup} from './backup.js'
 import type {FileIo} from './file-io.js'
@@ -21,9 +22,10 @@ export interface CopyContext {
 }
 
 /**
- * Copies a source file to a temporary name beside its destination, sets its mode and
- * mtime, then renames it into place: readers of the replica see the old file or the
- * new one, never a partial one, even if the process is killed.
+ * Copies a source file to a temporary name beside its destination, checks that the copy
+ * holds the bytes the plan was made with (when it carries their MD5), sets its mode and
+ * mtime, then renames it into place: readers of the replica see the old file or the new
+ * one, never a partial one, even if the process is killed.
  */
 export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promise<void> {
   const {io} = ctx
@@ -42,10 +44,11 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
       throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
     }
+    const modeChanged = await assertPlannedContent(op, temp, io)
     // Mode and mtime are set by the temporary's path without a check of their own: a
     // directory swapped for a symlink since the check above can only lead them to a
     // random name that nothing else has, and the rename below is checked again.
-    if (!copyGavePlannedMode(op, before!, after, io)) await io.chmod(temp, op.mode)
+    if (modeChanged || !copyGavePlannedMode(op, before!, after, io)) await io.chmod(temp, op.mode)
     await io.setMtime(temp, op.mtimeMs)
     const st = await ctx.tree.lstat(op.path)
     if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
@@ -65,6 +68,35 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     if (!isTreesyncError(error)) await ctx.tree.assertContained(op.path)
     throw error
   }
+}
+
+/**
+ * Throws PLAN_STALE when the copied bytes are not those the plan carries the MD5 of: the
+ * source was rewritten since it was planned, keeping its size and mtime (which is all the
+ * checks before a copy compare), or the copy went wrong. The temporary is hashed rather than
+ * the source, so what is checked is what would land. Under `--compare size-mtime` a plan
+ * carries no MD5 and nothing is hashed: that mode promises no reading of contents.
+ * Returns true when it changed the temporary's mode to read it.
+ */
+async function assertPlannedContent(op: CopyOperation, temp: string, io: FileIo): Promise<boolean> {
+  if (op.md5 === undefined) return false
+  // One byte past the planned size: a longer copy then differs, however its start hashes.
+  const limit = op.size + 1
+  let modeChanged = false
+  let copied: FileHash
+  try {
+    copied = await io.hashFile(temp, limit)
+  } catch (error) {
+    // The copy has the source's mode, which may deny its owner (us) reading: a file of
+    // someone else's that only others may read. Root is never denied.
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error
+    await io.chmod(temp, 0o600)
+    modeChanged = true
+    copied = await io.hashFile(temp, limit)
+  }
+  if (copied.size === op.size && copied.md5 === op.md5) return modeChanged
+  const found = copied.size === op.size ? `MD5 ${copied.md5}, planned ${op.md5}` : `${copied.size} bytes copied, ${op.size} planned`
+  throw new TreesyncError('PLAN_STALE', `source file content changed since the plan was made (${found})`, op.path)
 }
 
 /**

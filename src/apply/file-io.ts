@@ -1,6 +1,8 @@
 import {constants, copyFileSync, lstatSync, readlinkSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
 import {chmod, copyFile, lstat, readlink, realpath, rename, unlink} from 'node:fs/promises'
 
+import {hashFileSync, ReadBuffers, type FileHash} from '../scan/hash-sync.js'
+import {hashFileAsync} from './hash-file.js'
 import {setMtime, setMtimeSync} from './timestamps.js'
 
 type MaybePromise<T> = T | Promise<T>
@@ -35,6 +37,11 @@ export interface FileIo {
    * during the copy (libuv's copy does, with fchmod, so umask plays no part).
    */
   readonly copyKeepsMode: boolean
+  /**
+   * MD5 of a regular file's first `limit` bytes (fewer at its end) and how many bytes that
+   * was; a final symlink is not followed.
+   */
+  hashFile(path: string, limit: number): MaybePromise<FileHash>
   chmod(path: string, mode: number): MaybePromise<void>
   setMtime(path: string, mtimeMs: number): MaybePromise<void>
   rename(from: string, to: string): MaybePromise<void>
@@ -55,12 +62,16 @@ export function promiseIo(copy: CopyFile = kernelCopy): FileIo {
     realpathIsCheap: true,
     copyFile: copy,
     copyKeepsMode: copy === kernelCopy,
+    hashFile: hashFileAsync,
     chmod,
     setMtime,
     rename,
     unlink,
   }
 }
+
+/** The read buffers of this thread's `syncIo`, made on first use: the main thread has no need of them. */
+let readBuffers: ReadBuffers | undefined
 
 /** `FileIo` by blocking calls, for worker threads. */
 export const syncIo: FileIo = Object.freeze({
@@ -70,6 +81,7 @@ export const syncIo: FileIo = Object.freeze({
   realpathIsCheap: false,
   copyFile: (source: string, destination: string) => copyFileSync(source, destination, COPY_FLAGS),
   copyKeepsMode: true,
+  hashFile: (path: string, limit: number) => hashFileSync(path, (readBuffers ??= new ReadBuffers()), limit),
   chmod: chmodSync,
   setMtime: setMtimeSync,
   rename: renameSync,

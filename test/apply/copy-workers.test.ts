@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {applyPlan, describeFsError, TreesyncError} from '../../src/index.js'
-import {MIN_COPIES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
+import {MIN_COPIES_FOR_WORKERS, MIN_HASHED_BYTES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
 import {fromWire, toWire} from '../../src/apply/copy-wire.js'
 import {defaultCopyWorkers} from '../../src/util/concurrency.js'
 import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
@@ -42,6 +42,18 @@ test('a plan with few copies makes them on the main thread (the default): worker
   const result = await applyPlan(await planOnly(source, replica))
   assert.deepEqual(result.failed, [])
   assert.equal(result.copyWorkers, 0)
+  await assertMirror(source, replica)
+})
+
+test('a plan with few copies but many bytes to hash makes them in the copy workers: hashing is CPU work, spread over the cores', async (t) => {
+  const {source, replica} = await setup(t)
+  await buildTree(source, [
+    {path: 'big.bin', type: 'file', content: Buffer.alloc(MIN_HASHED_BYTES_FOR_WORKERS, 7)},
+    {path: 'small.txt', type: 'file', content: 'small'},
+  ])
+  const result = await applyPlan(await planOnly(source, replica))
+  assert.deepEqual(result.failed, [])
+  assert.equal(result.copyWorkers, defaultCopyWorkers())
   await assertMirror(source, replica)
 })
 

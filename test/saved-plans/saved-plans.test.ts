@@ -4,6 +4,7 @@ import {basename, dirname, join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {hasStackTrace, runCli} from '../helpers/cli.js'
+import {rewriteKeepingSizeAndMtime} from '../helpers/same-size-rewrite.js'
 import {assertMirror, snapshotTree} from '../helpers/tree-snapshot.js'
 import {savedPlanScene} from './fixture.js'
 
@@ -104,6 +105,26 @@ describe('a stale plan is refused whole: exit 1, nothing applied, the changed pa
     assert.equal(applied.stdout, '')
     assert.equal(applied.stderr, `Error: plan is stale: its directories now resolve elsewhere (${s.source}, ${moved})\n`)
     assert.deepEqual(await snapshotTree(moved), before, 'nothing was applied')
+  })
+})
+
+describe('what you reviewed is what you get', () => {
+  test('a source file rewritten with the same size and mtime after plan --out: apply PLANFILE fails it by name and the replica keeps its content', async (t) => {
+    const s = await savedPlanScene(t)
+    const logFile = join(s.root, 'apply.log')
+    assert.equal((await runCli(['plan', s.source, s.replica, '--out', s.planFile])).code, 0)
+    // Past the stale check (it compares sizes and mtimes): only the copy's hash can tell.
+    await rewriteKeepingSizeAndMtime(join(s.source, 'notes.txt'))
+    const replicaNotes = await readFile(join(s.replica, 'notes.txt'))
+
+    const applied = await runCli(['apply', s.planFile, '--log-file', logFile])
+    assert.equal(applied.code, 1, applied.stderr)
+    const failure = /ERROR update notes\.txt failed: source file content changed since the plan was made \(MD5 [0-9a-f]{32}, planned [0-9a-f]{32}\)$/m
+    assert.match(applied.stderr, failure)
+    assert.match(await readFile(logFile, 'utf8'), failure)
+    assert.ok(!hasStackTrace(applied.stderr))
+    assert.deepEqual(await readFile(join(s.replica, 'notes.txt')), replicaNotes)
+    assert.equal(await readFile(join(s.replica, 'docs/guide.md'), 'utf8'), '# guide\n', 'the other operations went on')
   })
 })
 
