@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFile} from 'node:fs/promises'
+import {readFile, truncate} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test, type TestContext} from 'node:test'
 
@@ -11,11 +11,14 @@ import {cliTrees} from './support.js'
 const CTRL_C = '\x03'
 const CTRL_D = '\x04'
 
-/** Enough to hash for a few spinner refreshes: a big file among many small ones. */
+/** A sparse 2 GiB image: nothing on disk, but hashing it keeps the spinner up for seconds. */
+const SPARSE_BYTES = 2 * 1024 ** 3
+
 function hashHeavySource(): EntrySpec[] {
-  const specs: EntrySpec[] = [{path: 'precious-src.txt', type: 'file', content: 'keep'}]
-  for (let i = 0; i < 2; i++) specs.push({path: `big/${i}.bin`, type: 'file', content: Buffer.alloc(64 * 1024 * 1024, i + 1)})
-  return specs
+  return [
+    {path: 'precious-src.txt', type: 'file', content: 'keep'},
+    {path: 'disk.img', type: 'file', content: ''},
+  ]
 }
 
 /** Many files in folders with their own modes: copying them takes a while, one at a time. */
@@ -45,10 +48,13 @@ function assertConsistent(replica: SnapshotEntry[], source: SnapshotEntry[]): vo
 
 async function interruptDuringScan(t: TestContext, command: 'plan' | 'apply'): Promise<void> {
   const {ws, src, rep} = await cliTrees(t, hashHeavySource(), STALE_REPLICA)
+  await truncate(join(src, 'disk.img'), SPARSE_BYTES)
   const before = await snapshotTree(rep)
   const args = command === 'apply' ? ['apply', src, rep, '--auto-approve', '--no-cache'] : ['plan', src, rep, '--no-cache']
   const cli = await startOnTerminal(args, {env: ws.env})
-  await cli.waitFor(/Hashing source/)
+  // The spinner shows the scan; the sparse image then takes seconds to hash.
+  await cli.waitFor(/Scanning source… \d+ entries/)
+  await new Promise((resolve) => setTimeout(resolve, 300))
   cli.type(CTRL_C)
   const result = await cli.done
   assert.equal(result.code, 130, result.output)
@@ -57,9 +63,9 @@ async function interruptDuringScan(t: TestContext, command: 'plan' | 'apply'): P
 }
 
 describe('interrupts on a terminal', () => {
-  test('Ctrl-C while apply hashes (the spinner is showing) stops it with nothing changed, exit 130', (t) => interruptDuringScan(t, 'apply'))
+  test('Ctrl-C while apply scans and hashes (the spinner is showing) stops it with nothing changed, exit 130', (t) => interruptDuringScan(t, 'apply'))
 
-  test('Ctrl-C while plan hashes stops it, exit 130', (t) => interruptDuringScan(t, 'plan'))
+  test('Ctrl-C while plan scans and hashes stops it, exit 130', (t) => interruptDuringScan(t, 'plan'))
 
   test('Ctrl-C at the prompt stops apply with nothing changed, exit 130 and no internal error', async (t) => {
     const {ws, src, rep} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}], STALE_REPLICA)
