@@ -49,7 +49,9 @@ export async function startOnTerminal(args: readonly string[], options: Terminal
   const command =
     `stty cols ${size.cols} rows ${size.rows}; echo $$ > ${shellQuote(pidFile)}; ` +
     `exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`
-  const child = spawn('script', ['-qec', command, '/dev/null'], {env: {...process.env, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
+  // A user's terminal: under CI=true ora (is-interactive) never shows a spinner at all.
+  const env = {...process.env, CI: undefined, ...options.env}
+  const child = spawn('script', ['-qec', command, '/dev/null'], {env, stdio: ['pipe', 'pipe', 'pipe']})
   let output = ''
   const watchers = new Set<() => void>()
   const append = (d: string): void => {
