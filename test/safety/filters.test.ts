@@ -5,7 +5,7 @@ import {test} from 'node:test'
 
 import {buildTree} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {workspace} from '../cli/support.js'
+import {cliTrees, workspace} from '../cli/support.js'
 
 async function scene(t: Parameters<typeof workspace>[0]) {
   const ws = await workspace(t)
@@ -77,10 +77,7 @@ test('an unreadable --exclude-from file is refused with one line, nothing touche
 })
 
 test('excludes match case-sensitively: --exclude readme.md keeps README.md in the mirror, /build/ keeps Build/', async (t) => {
-  const ws = await workspace(t)
-  const source = join(ws.dir, 'source')
-  const replica = join(ws.dir, 'replica')
-  await buildTree(source, [
+  const {ws, src: source, rep: replica} = await cliTrees(t, [
     {path: 'README.md', type: 'file', content: 'the readme'},
     {path: 'readme.md', type: 'file', content: 'excluded'},
     {path: 'Build/keep.txt', type: 'file', content: 'kept'},

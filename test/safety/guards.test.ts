@@ -5,7 +5,7 @@ import {test} from 'node:test'
 
 import {buildTree} from '../helpers/tree-builder.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
-import {workspace} from '../cli/support.js'
+import {cliTrees, workspace} from '../cli/support.js'
 
 async function scene(t: Parameters<typeof workspace>[0], extras: number) {
   const ws = await workspace(t)
@@ -78,11 +78,11 @@ test('a stray file in an unmounted source does not disarm the delete-all guard',
 })
 
 test('a populated source into a replica holding a few stale entries is an ordinary first sync: it proceeds', async (t) => {
-  const ws = await workspace(t)
-  const source = join(ws.dir, 'source')
-  const replica = join(ws.dir, 'replica')
-  await buildTree(source, Array.from({length: 7}, (_, i) => ({path: `f${i}.txt`, type: 'file' as const, content: `${i}`})))
-  await buildTree(replica, [{path: 'stale.txt', type: 'file', content: 'stale'}])
+  const {ws, src: source, rep: replica} = await cliTrees(
+    t,
+    Array.from({length: 7}, (_, i) => ({path: `f${i}.txt`, type: 'file' as const, content: `${i}`})),
+    [{path: 'stale.txt', type: 'file', content: 'stale'}],
+  )
   const plan = await ws.cli(['plan', source, replica])
   assert.doesNotMatch(plan.stderr, /apply would refuse/)
   const applied = await ws.cli(['apply', source, replica, '--auto-approve'])
@@ -91,11 +91,7 @@ test('a populated source into a replica holding a few stale entries is an ordina
 })
 
 test('an unmounted source that keeps one empty folder the large replica also has is refused', async (t) => {
-  const ws = await workspace(t)
-  const source = join(ws.dir, 'source')
-  const replica = join(ws.dir, 'replica')
-  await buildTree(source, [{path: 'lost+found', type: 'dir'}])
-  await buildTree(replica, [
+  const {ws, src: source, rep: replica} = await cliTrees(t, [{path: 'lost+found', type: 'dir'}], [
     {path: 'lost+found', type: 'dir'},
     ...Array.from({length: 150}, (_, i) => ({path: `photos/${i}.jpg`, type: 'file' as const, content: `${i}`})),
   ])

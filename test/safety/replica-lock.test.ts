@@ -9,9 +9,8 @@ import {after, before, describe, test, type TestContext} from 'node:test'
 import {lockingPid} from '../../src/lock/lock-holder.js'
 import {BIN, hasStackTrace} from '../helpers/cli.js'
 import {assertMirror} from '../helpers/tree-snapshot.js'
-import {buildTree} from '../helpers/tree-builder.js'
 import {eventually} from '../watch/watch-process.js'
-import {letOthersReachTheCli, NOBODY, workspace, type Workspace} from '../cli/support.js'
+import {cliTrees, letOthersReachTheCli, NOBODY, type Workspace} from '../cli/support.js'
 
 /** A second unprivileged user, with no entry in /etc/passwd: uids need none. */
 const OTHER = 4242
@@ -37,10 +36,7 @@ function killGroup(child: ChildProcessWithoutNullStreams): void {
 
 /** A source with two files and a replica path; the replica root, once made, is writable by anyone. */
 async function scene(t: TestContext): Promise<{ws: Workspace; src: string; rep: string; log: string}> {
-  const ws = await workspace(t)
-  const src = join(ws.dir, 'src')
-  const rep = join(ws.dir, 'rep')
-  await buildTree(src, [
+  const {ws, src, rep} = await cliTrees(t, [
     {path: 'a.txt', type: 'file', content: 'alpha'},
     {path: 'dir/b.txt', type: 'file', content: 'beta'},
   ])
