@@ -155,4 +155,13 @@ describe('permission errors, running as an unprivileged user', () => {
     assert.equal((await lstat(join(rep, 'suid'))).mode & 0o7777, 0o4755)
     assert.equal((await lstat(join(rep, 'sgid'))).mode & 0o7777, 0o2755)
   })
+  test('a uid with no passwd entry, HOME or SHELL (a container user) syncs, warning that it has no hash cache', async (t) => {
+    const {ws, src, rep} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'alpha'}])
+    const uid = 4242
+    await ws.chownAll(uid, uid)
+    const applied = await ws.cli(['apply', src, rep, '--auto-approve'], {uid, gid: uid, env: {HOME: undefined, SHELL: undefined, XDG_CACHE_HOME: undefined}})
+    assert.equal(applied.code, 0, applied.stderr)
+    assert.equal(await readFile(join(rep, 'a.txt'), 'utf8'), 'alpha')
+    assert.ok(applied.stderr.includes('cannot write hash cache /.cache/treesync/'), applied.stderr)
+  })
 })
