@@ -1,6 +1,6 @@
 import type {Entry} from '../tree/entry.js'
+import {contentDifference, metadataDifference, type Comparison} from './equality.js'
 import type {Operation, Reason, ReplicaState} from './operation.js'
-import type {CompareMode} from './plan.js'
 
 /**
  * Per-path decisions of the planner: small pure functions, one per case of the
@@ -41,37 +41,26 @@ export function removalOf(rep: Entry, reason: Reason): Operation {
 }
 
 /** Operations for a path present on both sides: none, an update, a meta fix, or a type change. */
-export function reconcile(src: Entry, rep: Entry, compare: CompareMode): Operation[] {
+export function reconcile(src: Entry, rep: Entry, comparison: Comparison): Operation[] {
   if (src.type !== rep.type) return [removalOf(rep, 'type'), creationOf(src, 'type')]
   switch (src.type) {
     case 'dir':
-      return metaFix(src, rep)
+      return metaFix(src, rep, comparison)
     case 'symlink':
       return src.target === rep.target
         ? []
         : [{op: 'update', path: src.path, type: 'symlink', target: src.target ?? '', reason: 'target', replica: replicaStateOf(rep)}]
     case 'file': {
-      const reason = contentDifference(src, rep, compare)
+      const reason = contentDifference(src, rep, comparison)
       return reason === undefined
-        ? metaFix(src, rep)
+        ? metaFix(src, rep, comparison)
         : [{op: 'update', path: src.path, type: 'file', reason, ...fileAttributes(src), replica: replicaStateOf(rep)}]
     }
   }
 }
 
-/**
- * Why two files' data differ, or undefined when it is equal. The ladder is size, then
- * the comparison mode's test; a missing hash counts as different, never as equal.
- */
-export function contentDifference(src: Entry, rep: Entry, compare: CompareMode): Reason | undefined {
-  if (src.size !== rep.size) return 'size'
-  if (compare === 'size-mtime') return src.mtimeMs === rep.mtimeMs ? undefined : 'mtime'
-  if (src.md5 === undefined || rep.md5 === undefined || src.md5 !== rep.md5) return 'content'
-  return undefined
-}
-
-function metaFix(src: Entry, rep: Entry): Operation[] {
-  const reason: Reason | undefined = src.mtimeMs !== rep.mtimeMs ? 'mtime' : src.mode !== rep.mode ? 'mode' : undefined
+function metaFix(src: Entry, rep: Entry, comparison: Comparison): Operation[] {
+  const reason: Reason | undefined = metadataDifference(src, rep, comparison)
   if (reason === undefined || src.type === 'symlink') return []
   return [{op: 'meta', path: src.path, type: src.type, reason, mode: src.mode, mtimeMs: src.mtimeMs, replica: replicaStateOf(rep)}]
 }

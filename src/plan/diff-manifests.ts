@@ -2,8 +2,9 @@ import type {Entry} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {ancestorsOf, isInside} from '../tree/paths.js'
 import {creationOf, reconcile, removalOf} from './decide.js'
+import type {Comparison} from './equality.js'
 import type {Operation} from './operation.js'
-import type {CompareMode, PlanWarning} from './plan.js'
+import type {PlanWarning} from './plan.js'
 
 /** Unordered operations and the paths left alone, from a merge-walk of two manifests. */
 export interface ManifestDiff {
@@ -21,7 +22,7 @@ export interface ManifestDiff {
 export function diffManifests(
   source: readonly Entry[],
   replica: readonly Entry[],
-  compare: CompareMode,
+  comparison: Comparison,
   replicaExcluded: readonly string[] = [],
 ): ManifestDiff {
   const operations: Operation[] = []
@@ -46,7 +47,7 @@ export function diffManifests(
       warnings.push({path, message: `left unchanged: the ${side} entry could not be read`})
       return
     }
-    if (src && rep) operations.push(...reconcile(src, rep, compare))
+    if (src && rep) operations.push(...reconcile(src, rep, comparison))
     else if (src) operations.push(creationOf(src, 'missing'))
     else if (rep) operations.push(removalOf(rep, 'extra'))
   })

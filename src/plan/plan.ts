@@ -1,3 +1,4 @@
+import type {RootCapabilities} from '../backend/capabilities.js'
 import type {Operation, OperationKind} from './operation.js'
 import {copiesData, OPERATION_KINDS} from './operation.js'
 
@@ -39,6 +40,8 @@ export interface Plan {
   sourceEntries: number
   /** Set when the replica folder does not exist yet: apply creates it. */
   createsReplica?: true
+  /** What each root can keep, as planned with (absent in version 1 plan files: full POSIX). */
+  capabilities?: RootCapabilities
 }
 
 /** Counts operations per kind and the bytes they copy. */

@@ -5,7 +5,7 @@ import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
 import {readChunkAt, type ChunkSpan} from '../cache/cache-file.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
-import {reconcile} from '../plan/decide.js'
+import {entriesMatch, exactComparison} from '../plan/equality.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
@@ -408,7 +408,7 @@ export function applyHash(entry: Entry, outcome: FileHash | {error: string}, cou
 function isSettled(src: Entry, rep: Entry, compare: CompareMode): boolean {
   if (src.unreadable || rep.unreadable || src.type !== rep.type || src.type === 'dir') return false
   if (compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
-  return reconcile(src, rep, compare).length === 0
+  return entriesMatch(src, rep, exactComparison(compare))
 }
 
 export function hasIdentity(entry: Entry): entry is Entry & {ino: bigint; ctimeNs: bigint; mtimeNs: bigint} {

@@ -3,6 +3,7 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
+import {FULL_CAPABILITIES, type Capabilities} from '../../src/backend/capabilities.js'
 import type {CompareMode, Entry, EntryType, Manifest} from '../../src/index.js'
 import {planSync, relativePathProblem, summarize} from '../../src/index.js'
 import {CREATED_AT, T0, manifest} from './manifest-literals.js'
@@ -171,5 +172,45 @@ describe('planSync over random manifests', () => {
     const wanted = ['mkdir:missing', 'create:missing', 'update:size', 'update:content', 'update:target', 'meta:mtime', 'meta:mode']
     const more = ['rename:moved', 'delete:extra', 'rmdir:extra', 'delete:type', 'rmdir:type', 'create:type', 'mkdir:type']
     assert.deepEqual([...wanted, ...more].filter((k) => !seen.has(k)), [])
+  })
+})
+
+/** A replica filesystem of random limits: how coarse its mtimes are, whether it keeps modes, symlinks, cheap moves. */
+const limitsArb: fc.Arbitrary<Capabilities> = fc.record({
+  mtimePrecisionNs: fc.constantFrom(1, 1e6, 1e7, 1e9, 2e9),
+  modes: fc.boolean(),
+  symlinks: fc.boolean(),
+  cheapMove: fc.boolean(),
+}).map((limits) => ({...FULL_CAPABILITIES, ...limits}))
+
+/** What a replica with these limits keeps of an entry: the mtime truncated, a fixed mode where it keeps none. */
+function storedAs(limits: Capabilities, entry: Omit<Entry, 'path'>): Omit<Entry, 'path'> {
+  const stepMs = Math.max(1, limits.mtimePrecisionNs / 1e6)
+  const mtimeMs = Math.floor(entry.mtimeMs / stepMs) * stepMs
+  const mode = limits.modes || entry.type === 'symlink' ? entry.mode : entry.type === 'dir' ? 0o755 : 0o644
+  return {...entry, mtimeMs, mode}
+}
+
+function storedManifest(limits: Capabilities, entries: Iterable<[string, Omit<Entry, 'path'>]>): Manifest {
+  return manifest('/replica', [...entries].map(([path, e]) => ({path, ...storedAs(limits, e)})))
+}
+
+describe('planSync over random manifests and a replica of random limits', () => {
+  test('applying the plan, stored as that replica stores it, converges: re-planning finds nothing', () => {
+    fc.assert(
+      fc.property(pairArb, limitsArb, fc.constantFrom<CompareMode>('md5', 'size-mtime'), ({source, replica}, limits, compare) => {
+        const src = treeOf('/src', source, compare)
+        const kept = treeOf('/replica', replica, compare).entries.filter((e) => limits.symlinks || e.type !== 'symlink')
+        const rep = storedManifest(limits, kept.map((e) => [e.path, e]))
+        const capabilities = {source: FULL_CAPABILITIES, replica: limits}
+        const plan = planSync(src, rep, {compare, createdAt: CREATED_AT, capabilities})
+        if (!limits.symlinks) assert.ok(!plan.operations.some((op) => 'type' in op && op.type === 'symlink' && op.op !== 'delete'), 'no symlink made')
+        if (!limits.cheapMove) assert.ok(!plan.operations.some((op) => op.op === 'rename'), 'no rename')
+        const model = simulate(rep, plan.operations)
+        const again = planSync(src, storedManifest(limits, model), {compare, createdAt: CREATED_AT, capabilities})
+        assert.deepEqual(again.operations, [])
+      }),
+      RUNS,
+    )
   })
 })

@@ -17,7 +17,7 @@ import {
   type Plan,
   type PrepareOptions,
 } from '../../src/index.js'
-import {replicaFilesToHash} from '../../src/plan/hash-needs.js'
+import {replicaFilesToHash} from '../../src/plan/equality.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
