@@ -67,12 +67,12 @@ export default class ApplyCommand extends TreesyncCommand {
   }
 
   private async planAndApply(session: Session, flags: ApplyFlags, interrupts: Interrupts) {
-    const {plan, replica, replicaCache} = await planSession(session, interrupts.signal)
+    const {plan, replica} = await planSession(session, interrupts.signal)
     this.show(session, plan, !flags['auto-approve'] && plan.operations.length > 0)
     assertGuards(plan, session.guards)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply(interrupts)
     throwIfStopped(interrupts)
-    return executePlan(session, plan, {temporaries: replica.temporaries, quiet: this.jsonEnabled(), replicaCache, interrupts})
+    return executePlan(session, plan, {temporaries: replica.temporaries, quiet: this.jsonEnabled(), interrupts})
   }
 
   /** A saved plan is applied as it is, or not at all: its roots and every precondition must hold. */

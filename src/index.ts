@@ -31,9 +31,11 @@ export {assertGuards, DEFAULT_GUARDS, emptySourceMessage, guardViolations, looks
 export {acquireReplicaLock, type ReplicaLock} from './lock/replica-lock.js'
 export {findLockHolder, type LockHolder} from './lock/lock-holder.js'
 export {cacheDirectory} from './cache-dir.js'
-export {preparePlan, preparePlanLogged, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
-export {HashCache, isRacy, type FileIdentity, type HashRecord} from './cache/hash-cache.js'
-export {AppliedRecorder, recordApplied} from './cache/record-applied.js'
+export {openRunCaches, preparePlan, preparePlanLogged, saveRunCaches, type HashingStats, type LoggedPrepareOptions, type PreparedPlan, type PrepareOptions, type PrepareProgress} from './sync.js'
+export {isRacy, type FileIdentity, type HashCache, type HashRecord, type TreeHashCaches} from './cache/hash-cache.js'
+export {FileHashCache, hashCacheFile, openHashCaches} from './cache/file-hash-cache.js'
+export {MemoryHashCache} from './cache/memory-hash-cache.js'
+export {recordAppliedHashes, ReplicaHashRecorder} from './cache/replica-hash-recorder.js'
 export {
   applyPlan,
   type ApplyEvent,

@@ -1,4 +1,5 @@
-import {HashCache} from './cache/hash-cache.js'
+import {openHashCaches} from './cache/file-hash-cache.js'
+import type {TreeHashCaches} from './cache/hash-cache.js'
 import {describeFsError} from './errors.js'
 import type {ExcludeRules} from './filter/exclude-filter.js'
 import type {Logger} from './log/logger.js'
@@ -8,7 +9,7 @@ import {formatBytes} from './render/format-bytes.js'
 import {countOf} from './util/count-of.js'
 import type {Roots} from './roots.js'
 import {internalRelativePaths} from './scan/internal-paths.js'
-import {scanTrees, type ScannedTrees, type TreeScanProgress} from './scan/scan-trees.js'
+import {scanTrees, type TreeScanProgress} from './scan/scan-trees.js'
 import type {HashCounts} from './scan/pair-scan.js'
 import type {Manifest} from './tree/entry.js'
 
@@ -17,8 +18,11 @@ export type PrepareProgress = TreeScanProgress
 
 export interface PrepareOptions {
   compare: CompareMode
-  /** Where the hash caches live; undefined disables them (`--no-cache`). */
-  cacheDir?: string
+  /**
+   * Each tree's hash cache (none: every file is hashed), used under `md5` only. The scan
+   * records into them; the caller saves them once, at the end of its run.
+   */
+  caches?: TreeHashCaches
   exclude?: ExcludeRules
   /** Most threads scanning, the calling one included (default: one per core). */
   concurrency?: number
@@ -40,9 +44,7 @@ export interface PreparedPlan {
   source: Manifest
   replica: Manifest
   hashing: HashingStats
-  /** The replica's hash cache, to record what apply writes (undefined without a cache). */
-  replicaCache: HashCache | undefined
-  /** Cache problems worth a warning (a corrupt cache, an unwritable cache dir). */
+  /** Cache problems worth a warning (a corrupt cache, or a damaged part of one). */
   notices: string[]
 }
 
@@ -52,33 +54,36 @@ export interface PreparedPlan {
  * hash can change a decision.
  */
 export async function preparePlan(roots: Roots, options: PrepareOptions): Promise<PreparedPlan> {
-  const caches =
-    options.cacheDir !== undefined && options.compare === 'md5'
-      ? {source: await HashCache.open(options.cacheDir, roots.source), replica: await HashCache.open(options.cacheDir, roots.replica)}
-      : undefined
+  const caches = options.compare === 'md5' ? options.caches : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
-  let scanned: ScannedTrees
-  try {
-    scanned = await scanTrees(roots, {
-      compare: options.compare,
-      exclude: options.exclude,
-      caches,
-      concurrency: options.concurrency,
-      inlineEntries: options.inlineEntries,
-      onProgress: options.onProgress,
-      signal: options.signal,
-    })
-    for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
-    for (const cache of caches ? [caches.source, caches.replica] : []) {
-      await cache.save().catch((error: unknown) => notices.push(`cannot write hash cache ${cache.file}: ${describeFsError(error)}`))
-    }
-  } finally {
-    caches?.source.close()
-    caches?.replica.close()
-  }
+  const scanned = await scanTrees(roots, {
+    compare: options.compare,
+    exclude: options.exclude,
+    caches,
+    concurrency: options.concurrency,
+    inlineEntries: options.inlineEntries,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  })
+  for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
   const createdAt = (options.now?.() ?? new Date()).toISOString()
   const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
-  return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, replicaCache: caches?.replica, notices}
+  return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, notices}
+}
+
+/**
+ * The hash caches of a run: both trees' file caches under `--compare md5` with a cache
+ * directory, else none (nothing would read them).
+ */
+export async function openRunCaches(roots: Roots, compare: CompareMode, cacheDir: string | undefined): Promise<TreeHashCaches | undefined> {
+  return compare === 'md5' && cacheDir !== undefined ? openHashCaches(cacheDir, roots) : undefined
+}
+
+/** Saves a run's caches, once, at its end: a cache that cannot be written is a warning, never a failure. */
+export async function saveRunCaches(caches: TreeHashCaches | undefined, warn: (message: string) => void): Promise<void> {
+  for (const cache of caches ? [caches.source, caches.replica] : []) {
+    await cache.save().catch((error: unknown) => warn(`cannot write hash cache ${cache.name}: ${describeFsError(error)}`))
+  }
 }
 
 export interface LoggedPrepareOptions extends Omit<PrepareOptions, 'exclude'> {

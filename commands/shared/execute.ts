@@ -3,7 +3,6 @@ import {
   hasReadErrors,
   planLine,
   renderApplyResult,
-  type HashCache,
   type Operation,
   type Plan,
   type PlanSummary,
@@ -28,7 +27,6 @@ export interface ExecuteOptions {
   temporaries: readonly string[]
   /** --json: no closing line on stdout. */
   quiet: boolean
-  replicaCache?: HashCache
   /** A stop signal lets the operations in progress finish and starts no more. */
   interrupts?: Interrupts
 }
@@ -44,7 +42,7 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
   const result = await applyRecorded(plan, {
     logger: session.logger,
     temporaries: options.temporaries,
-    replicaCache: options.replicaCache,
+    replicaCache: session.hashCaches?.replica,
     concurrency: session.concurrency,
     backupDir: session.backupDir,
     guards: session.guards,

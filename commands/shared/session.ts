@@ -11,9 +11,11 @@ import {
   openLogFile,
   preparePlanLogged,
   isWithin,
+  openRunCaches,
   readExcludeFile,
   realpathOfMaybeMissing,
   resolveRoots,
+  saveRunCaches,
   TreesyncError,
   streamSink,
   type CompareMode,
@@ -24,6 +26,7 @@ import {
   type ReplicaLock,
   type Roots,
   type Style,
+  type TreeHashCaches,
 } from '../../src/index.js'
 import {ScanSpinner} from './progress.js'
 
@@ -63,8 +66,11 @@ export interface Session {
   backupDir: string | undefined
   /** treesync's own files (log, plan, backups): never part of the sync. */
   ownFiles: string[]
+  /** Both trees' hash caches once `planSession` opened them (none with --no-cache or size-mtime). */
+  hashCaches: TreeHashCaches | undefined
   /** Takes the replica lock until close(): no other treesync applies to it meanwhile. */
   lockReplica(): Promise<void>
+  /** Saves the hash caches (once, at the end of the run), releases the lock, closes the log. */
   close(): Promise<void>
 }
 
@@ -94,7 +100,7 @@ export async function openSession(
     if (!consoleLog) process.stderr.write(`warning: ${warning}\n`)
   }
   let lock: ReplicaLock | undefined
-  return {
+  const session: Session = {
     roots,
     logger,
     out: createStyle(colourWanted(process.stdout, process.env)),
@@ -107,24 +113,32 @@ export async function openSession(
     guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
     backupDir,
     ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
+    hashCaches: undefined,
     async lockReplica() {
       lock ??= await acquireReplicaLock(roots.replica)
     },
     async close() {
+      await saveRunCaches(session.hashCaches, (warning) => {
+        logger.warn(warning)
+        // plan has no console log: like its other warnings, this one goes to stderr.
+        if (!consoleLog) process.stderr.write(`warning: ${warning}\n`)
+      })
       await lock?.release()
       file?.close()
     },
   }
+  return session
 }
 
 /** Scans and plans with a spinner; warnings are logged. Aborting `signal` stops it (INTERRUPTED). */
 export async function planSession(session: Session, signal?: AbortSignal): Promise<PreparedPlan> {
   const spinner = await ScanSpinner.start()
   try {
+    session.hashCaches ??= await openRunCaches(session.roots, session.compare, session.hashCacheDir)
     const prepared = await preparePlanLogged(session.roots, {
       compare: session.compare,
       concurrency: session.concurrency,
-      cacheDir: session.hashCacheDir,
+      caches: session.hashCaches,
       excludePatterns: session.excludePatterns,
       ownFiles: session.ownFiles,
       logger: session.logger,

@@ -1,5 +1,5 @@
-import {AppliedRecorder} from '../cache/record-applied.js'
 import type {HashCache} from '../cache/hash-cache.js'
+import {ReplicaHashRecorder} from '../cache/replica-hash-recorder.js'
 import {logApplyEvents} from '../log/apply-log.js'
 import type {Logger} from '../log/logger.js'
 import type {Plan} from '../plan/plan.js'
@@ -10,7 +10,7 @@ export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' |
   logger: Logger
   /** Leftover temporaries to sweep first (treesync's own, never user entries). */
   temporaries: readonly string[]
-  /** The replica's hash cache, brought up to date with what apply wrote. */
+  /** The replica's hash cache, brought up to date with what apply wrote (the caller saves it). */
   replicaCache?: HashCache
 }
 
@@ -23,7 +23,7 @@ export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): 
   await sweepTemporaries(plan.replica, options.temporaries)
   const cache = options.replicaCache
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
-  const recorder = cache && new AppliedRecorder(cache, plan.replica)
+  const recorder = cache && new ReplicaHashRecorder(cache, plan.replica)
   const log = logApplyEvents(options.logger)
   let result: ApplyResult
   try {
@@ -41,9 +41,6 @@ export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): 
     recorder?.cancel()
     throw error
   }
-  if (cache && recorder && result.applied.length > 0) {
-    await recorder.finish()
-    await cache.save().catch(() => options.logger.warn(`cannot write hash cache ${cache.file}`))
-  }
+  await recorder?.finish()
   return result
 }

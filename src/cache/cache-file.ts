@@ -2,7 +2,7 @@ import {closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeS
 
 import {tempPathBeside} from '../tree/temp-name.js'
 import {comparePaths} from '../tree/paths.js'
-import {decodeField, encodeField} from './cache-records.js'
+import {decodeField, encodeField} from './packed-hashes.js'
 
 /**
  * The file of one tree's hash cache: the records of each directory as one chunk, then an

@@ -1,8 +1,7 @@
 import {closeSync, fstatSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {ChunkRecords, isRacy, recordLine} from '../cache/cache-records.js'
-import {readChunkAt, type ChunkSpan} from '../cache/cache-file.js'
+import {DirectoryHashes, packHashes, type HashRecord, type PackedHashes} from '../cache/packed-hashes.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
 import {entriesMatch, exactComparison} from '../plan/equality.js'
@@ -38,11 +37,8 @@ export interface PairScanConfig {
   roots: Record<Side, string>
   exclude?: ExcludeRules
   compare: CompareMode
-  /**
-   * Each tree's hash-cache file when caching: its name (for warnings) and the descriptor
-   * it is open on, if it exists (threads share descriptors; see cache-file.ts).
-   */
-  caches?: Record<Side, {file: string; fd?: number}>
+  /** Hashes are taken from the trees' caches (with each job) and handed back for them. */
+  caching: boolean
   /** When the scan started (wall clock): records of files changed since are racy. */
   scanStartNs: bigint
 }
@@ -51,8 +47,8 @@ export interface PairScanConfig {
 export interface DirJob {
   dir: string
   sides: Record<Side, boolean>
-  /** Where the cached records of the directory are, per side. */
-  spans?: Partial<Record<Side, ChunkSpan>>
+  /** The directory's hashes remembered in each tree's cache (none: no record). */
+  hashes?: Partial<Record<Side, PackedHashes>>
 }
 
 /** One side of a scanned directory. */
@@ -81,10 +77,10 @@ export interface DirResult {
   /** Subdirectories to scan next, with the sides that have them. */
   subdirs: Array<{dir: string; sides: Record<Side, boolean>}>
   hashing: HashCounts
-  /** New cache records of the directory, per side, when they differ from the stored ones. */
-  chunks: Partial<Record<Side, string>>
-  /** Cached records that could not be read (they were ignored). */
-  cacheProblems: string[]
+  /** The directory's hashes for each tree's cache, when they differ from the job's. */
+  hashes: Partial<Record<Side, PackedHashes>>
+  /** Why the job's hashes of a side could not be used (they were ignored). */
+  hashProblems: Partial<Record<Side, string>>
 }
 
 /** A file (or a same-size pair) to hash outside its directory's job. */
@@ -108,9 +104,9 @@ export class PairScanner {
   }
 
   scanDirectory(job: DirJob): DirResult {
-    const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, chunks: {}, cacheProblems: []}
-    const chunks = this.readChunks(job, result)
-    const defer = this.deferrals(chunks)
+    const result: DirResult = {dir: job.dir, sides: {}, matched: 0, subdirs: [], hashing: {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}, hashes: {}, hashProblems: {}}
+    const remembered = this.unpackHashes(job, result)
+    const defer = this.deferrals(remembered)
     const listings: Partial<Record<Side, DirectoryListing>> = {}
     for (const side of ['source', 'replica'] as const) {
       if (!job.sides[side]) continue
@@ -128,11 +124,11 @@ export class PairScanner {
     this.openDeferred(listings, result, budget, warn)
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
-    this.takeFromCache(listings, chunks, result)
+    this.takeRemembered(listings, remembered, result)
     if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
-      if (listing) this.storeInCache(side, listing.entries, chunks[side]?.text, result)
+      if (listing) this.handBackHashes(side, listing.entries, remembered[side] ? job.hashes?.[side] ?? '' : undefined, result)
     }
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
@@ -197,24 +193,21 @@ export class PairScanner {
   }
 
   /**
-   * The cached records of the directory, per side listed, with their text (undefined when
-   * there is no cache, or when they were unusable: they are then replaced).
+   * The job's remembered hashes, per side listed (none when not caching; a side whose
+   * hashes are unusable is left out, and they are then replaced).
    */
-  private readChunks(job: DirJob, result: DirResult): Partial<Record<Side, {text: string; records: ChunkRecords}>> {
-    const chunks: Partial<Record<Side, {text: string; records: ChunkRecords}>> = {}
-    const caches = this.config.caches
-    if (!caches) return chunks
+  private unpackHashes(job: DirJob, result: DirResult): Partial<Record<Side, DirectoryHashes>> {
+    const remembered: Partial<Record<Side, DirectoryHashes>> = {}
+    if (!this.config.caching) return remembered
     for (const side of ['source', 'replica'] as const) {
       if (!job.sides[side]) continue
-      const span = job.spans?.[side]
       try {
-        const text = span && caches[side].fd !== undefined ? readChunkAt(caches[side].fd, span, job.dir) : ''
-        chunks[side] = {text, records: ChunkRecords.parse(text)}
+        remembered[side] = DirectoryHashes.unpack(job.hashes?.[side] ?? '')
       } catch (error) {
-        result.cacheProblems.push(`ignoring part of hash cache ${caches[side].file}: ${(error as Error).message}`)
+        result.hashProblems[side] = (error as Error).message
       }
     }
-    return chunks
+    return remembered
   }
 
   /**
@@ -222,9 +215,9 @@ export class PairScanner {
    * content the cache does not know, so they will be read anyway. On the replica side,
    * only twins of such source files: a replica file is read only beside its source twin.
    */
-  private deferrals(chunks: Partial<Record<Side, {records: ChunkRecords}>>) {
+  private deferrals(remembered: Partial<Record<Side, DirectoryHashes>>) {
     if (this.config.compare !== 'md5') return undefined
-    const unknown = (side: Side, name: string) => !chunks[side]?.records.has(name)
+    const unknown = (side: Side, name: string) => !remembered[side]?.has(name)
     return {
       source: (name: string) => unknown('source', name),
       replica: (source: DirectoryListing | undefined) => {
@@ -301,15 +294,15 @@ export class PairScanner {
     takeOutcome({source: source.entry, replica: twin?.entry}, sides, outcome, result.hashing, warn)
   }
 
-  /** Takes known hashes from the cached records of the directory. */
-  private takeFromCache(listings: Partial<Record<Side, DirectoryListing>>, chunks: Partial<Record<Side, {records: ChunkRecords}>>, result: DirResult): void {
+  /** Takes known hashes from those remembered for the directory. */
+  private takeRemembered(listings: Partial<Record<Side, DirectoryListing>>, remembered: Partial<Record<Side, DirectoryHashes>>, result: DirResult): void {
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
-      const records = chunks[side]?.records
-      if (!listing || !records) continue
+      const hashes = remembered[side]
+      if (!listing || !hashes) continue
       for (const entry of listing.entries) {
         if (entry.type !== 'file' || entry.unreadable || entry.md5 !== undefined || !hasIdentity(entry)) continue
-        const md5 = records.lookup(baseName(entry.path), entry)
+        const md5 = hashes.lookup(baseName(entry.path), entry)
         if (md5 !== undefined) {
           entry.md5 = md5
           result.hashing.cachedFiles++
@@ -318,21 +311,20 @@ export class PairScanner {
     }
   }
 
-  /** Hands back the directory's records when they differ from those stored. */
-  private storeInCache(side: Side, entries: readonly Entry[], stored: string | undefined, result: DirResult): void {
-    if (!this.config.caches) return
-    const records = this.recordsOf(entries)
-    if (records !== stored) result.chunks[side] = records
-  }
-
-  /** The directory's records: every file with a known hash whose timestamps can be trusted. */
-  private recordsOf(entries: readonly Entry[]): string {
-    let chunk = ''
+  /**
+   * Hands back the directory's hashes when they differ from those the job brought
+   * (`before`; undefined when those were unusable): every file with a known hash whose
+   * timestamps can be trusted.
+   */
+  private handBackHashes(side: Side, entries: readonly Entry[], before: PackedHashes | undefined, result: DirResult): void {
+    if (!this.config.caching) return
+    const records: Array<[string, HashRecord]> = []
     for (const e of entries) {
-      if (e.type !== 'file' || e.md5 === undefined || !hasIdentity(e) || isRacy(e, this.config.scanStartNs)) continue
-      chunk += recordLine(baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5})
+      if (e.type !== 'file' || e.md5 === undefined || !hasIdentity(e)) continue
+      records.push([baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5}])
     }
-    return chunk
+    const hashes = packHashes(records, this.config.scanStartNs)
+    if (hashes !== before) result.hashes[side] = hashes
   }
 }
 

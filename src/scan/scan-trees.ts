@@ -1,6 +1,7 @@
 import {availableParallelism} from 'node:os'
 
-import type {HashCache} from '../cache/hash-cache.js'
+import type {TreeHashCaches} from '../cache/hash-cache.js'
+import type {PackedHashes} from '../cache/packed-hashes.js'
 import {wallClockNs} from '../cache/wall-clock.js'
 import {TreesyncError} from '../errors.js'
 import type {ExcludeRules} from '../filter/exclude-filter.js'
@@ -46,8 +47,8 @@ export type TreeScanProgress =
 export interface ScanTreesOptions {
   compare: CompareMode
   exclude?: ExcludeRules
-  /** Each tree's hash cache (none: `--no-cache`). */
-  caches?: Record<Side, HashCache>
+  /** Each tree's hash cache (none: `--no-cache`): read, and given this scan's records, never saved here. */
+  caches?: TreeHashCaches
   /** Most threads scanning, the calling one included (default: one per core). */
   concurrency?: number
   /** Entries scanned on this thread before scanner threads start (small trees never need them). */
@@ -62,7 +63,7 @@ export interface ScannedTrees {
   source: Manifest
   replica: Manifest
   hashing: HashCounts
-  /** Cache files that could not be read (they were ignored) or written. */
+  /** Parts of the caches that could not be read (they were ignored). */
   cacheProblems: string[]
 }
 
@@ -84,17 +85,8 @@ export async function scanTrees(roots: Record<Side, string>, options: ScanTreesO
   checkRoot(roots.source, false)
   const replicaExists = checkRoot(roots.replica, true)
   const caches = options.compare === 'md5' ? options.caches : undefined
-  const config: PairScanConfig = {
-    roots,
-    exclude: options.exclude,
-    compare: options.compare,
-    caches: caches && {
-      source: {file: caches.source.file, fd: caches.source.readable},
-      replica: {file: caches.replica.file, fd: caches.replica.readable},
-    },
-    scanStartNs: wallClockNs(),
-  }
-  const scan = new TreeScan(config, options, replicaExists)
+  const config: PairScanConfig = {roots, exclude: options.exclude, compare: options.compare, caching: caches !== undefined, scanStartNs: wallClockNs()}
+  const scan = new TreeScan(config, {...options, caches}, replicaExists)
   // Scanner threads are stopped at once, even in the middle of a large file.
   const abort = (): void => void scan.abort()
   options.signal?.addEventListener('abort', abort, {once: true})
@@ -115,8 +107,8 @@ class TreeScan {
   private readonly dirs: Record<Side, Map<string, Entry>> = {source: new Map(), replica: new Map()}
   /** Directories listed, per side: their cache records are the ones to keep. */
   private readonly scannedDirs: Record<Side, string[]> = {source: [], replica: []}
-  /** Cache records that changed, per side and directory. */
-  private readonly changedChunks: Record<Side, Map<string, string>> = {source: new Map(), replica: new Map()}
+  /** Directories whose hashes changed, per side, with their new hashes. */
+  private readonly changedHashes: Record<Side, Map<string, PackedHashes>> = {source: new Map(), replica: new Map()}
   /** Files hashed after the walk, to add to the caches. */
   private readonly lateHashes: Array<[Side, Entry]> = []
   private readonly hashing: HashCounts = {hashedFiles: 0, hashedBytes: 0, cachedFiles: 0}
@@ -203,8 +195,18 @@ class TreeScan {
 
   private job(dir: string, sides: Record<Side, boolean>): DirJob {
     const caches = this.options.caches
-    if (!this.config.caches || !caches) return {dir, sides}
-    return {dir, sides, spans: {source: caches.source.span(dir), replica: caches.replica.span(dir)}}
+    if (!caches) return {dir, sides}
+    const hashes: Partial<Record<Side, PackedHashes>> = {}
+    for (const side of ['source', 'replica'] as const) {
+      if (!sides[side]) continue
+      try {
+        const packed = caches[side].directoryHashes(dir)
+        if (packed !== '') hashes[side] = packed
+      } catch (error) {
+        this.cacheProblems.add(`ignoring part of hash cache ${caches[side].name}: ${(error as Error).message}`)
+      }
+    }
+    return {dir, sides, hashes}
   }
 
   /** Adds one directory's result to the manifests; returns the subdirectories to scan. */
@@ -227,14 +229,15 @@ class TreeScan {
       append(manifest.excluded, part.excluded)
       this.listed[side] += part.entries.length + result.matched
       if (part.listingError === undefined) this.scannedDirs[side].push(job.dir)
-      const records = result.chunks[side]
-      if (records !== undefined) this.changedChunks[side].set(job.dir, records)
+      const hashes = result.hashes[side]
+      if (hashes !== undefined) this.changedHashes[side].set(job.dir, hashes)
+      const problem = result.hashProblems[side]
+      if (problem !== undefined) this.cacheProblems.add(`ignoring part of hash cache ${this.options.caches![side].name}: ${problem}`)
       this.options.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
     }
     this.manifests.source.matched! += result.matched
     this.manifests.replica.matched! += result.matched
     addCounts(this.hashing, result.hashing)
-    for (const problem of result.cacheProblems) this.cacheProblems.add(problem)
     return result.subdirs.map((sub) => this.job(sub.dir, sub.sides))
   }
 
@@ -305,13 +308,19 @@ class TreeScan {
     }
   }
 
-  /** Adds what was hashed after the walk to the caches, and drops the files of vanished directories. */
-  updateCaches(caches: Record<Side, HashCache>): void {
-    for (const side of ['source', 'replica'] as const) caches[side].takeScan(this.changedChunks[side], this.scannedDirs[side])
+  /**
+   * Gives the caches this scan's hashes: the directories whose hashes changed, the
+   * directories there are (the others' are dropped), then what was hashed after the walk.
+   */
+  updateCaches(caches: TreeHashCaches): void {
+    for (const side of ['source', 'replica'] as const) {
+      for (const [dir, hashes] of this.changedHashes[side]) caches[side].storeDirectory(dir, hashes)
+      caches[side].keepDirectories(this.scannedDirs[side])
+    }
     for (const [side, entry] of this.lateHashes) {
       if (!hasIdentity(entry)) continue
       const {size, mtimeNs, ctimeNs, ino, md5} = entry
-      caches[side].remember(entry.path, {size, mtimeNs, ctimeNs, ino, md5: md5!}, this.config.scanStartNs)
+      caches[side].record(entry.path, {size, mtimeNs, ctimeNs, ino, md5: md5!}, this.config.scanStartNs)
     }
   }
 

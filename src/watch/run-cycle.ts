@@ -1,12 +1,13 @@
 import {applyRecorded} from '../apply/apply-recorded.js'
 import {describeError, isTreesyncError} from '../errors.js'
+import type {TreeHashCaches} from '../cache/hash-cache.js'
 import type {Logger} from '../log/logger.js'
 import {guardViolations, type DeleteGuards} from '../plan/guards.js'
 import {holdRemovals} from '../plan/hold-removals.js'
 import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
-import {preparePlanLogged} from '../sync.js'
+import {openRunCaches, preparePlanLogged, saveRunCaches} from '../sync.js'
 import {countOf} from '../util/count-of.js'
 
 export interface CycleOptions {
@@ -67,11 +68,13 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     const repeats = options.takeRepeatedWarnings?.() ?? 0
     return repeats > 0 ? `${text}; ${countOf(repeats, 'repeated warning')} not shown` : text
   }
+  let caches: TreeHashCaches | undefined
   try {
     const roots = await resolveRoots(options.source, options.replica, {mkpath: options.mkpath})
-    const {plan, replica, replicaCache} = await preparePlanLogged(roots, {
+    caches = await openRunCaches(roots, options.compare, options.cacheDir)
+    const {plan, replica} = await preparePlanLogged(roots, {
       compare: options.compare,
-      cacheDir: options.cacheDir,
+      caches,
       concurrency: options.concurrency,
       signal: options.signal,
       excludePatterns: options.excludePatterns ?? [],
@@ -91,7 +94,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     const result = await applyRecorded(runnable, {
       logger,
       temporaries: replica.temporaries,
-      replicaCache,
+      replicaCache: caches?.replica,
       concurrency: options.concurrency,
       signal: options.signal,
       backupDir: options.backupDir,
@@ -131,5 +134,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
     const about = !isTreesyncError(error) && path !== undefined && !message.includes(path) ? `${path}: ` : ''
     logger.error(withRepeats(`cycle ${cycle} failed: ${about}${message}; nothing was deleted`))
     return report('failed', {failed: 1})
+  } finally {
+    await saveRunCaches(caches, (warning) => logger.warn(warning))
   }
 }

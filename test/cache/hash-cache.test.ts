@@ -4,7 +4,22 @@ import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
 
-import {AppliedRecorder, applyPlan, HashCache, isRacy, preparePlan, recordApplied, resolveRoots, type PreparedPlan} from '../../src/index.js'
+import {
+  applyPlan,
+  hashCacheFile,
+  FileHashCache,
+  isRacy,
+  MemoryHashCache,
+  openHashCaches,
+  preparePlan,
+  recordAppliedHashes,
+  ReplicaHashRecorder,
+  resolveRoots,
+  saveRunCaches,
+  type HashCache,
+  type PreparedPlan,
+  type TreeHashCaches,
+} from '../../src/index.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
@@ -27,14 +42,27 @@ async function scene(t: Parameters<typeof tempDir>[0]) {
   return s
 }
 
-async function plan(s: {source: string; replica: string; cache: string}, cache = true): Promise<PreparedPlan> {
-  return preparePlan(await resolveRoots(s.source, s.replica), {compare: 'md5', cacheDir: cache ? s.cache : undefined})
+type Scene = {source: string; replica: string; cache: string}
+
+/** Plans with both trees' file caches and leaves the run open: the caller records, then saves. */
+async function planRun(s: Scene): Promise<PreparedPlan & {caches: TreeHashCaches}> {
+  const roots = await resolveRoots(s.source, s.replica)
+  const caches = await openHashCaches(s.cache, roots)
+  return {...(await preparePlan(roots, {compare: 'md5', caches})), caches}
 }
 
-/** Plans, then applies with an AppliedRecorder taking each applied operation, as apply does. */
-async function applyRecording(s: {source: string; replica: string; cache: string}) {
-  const prepared = await plan(s)
-  const recorder = new AppliedRecorder(prepared.replicaCache!, s.replica)
+/** A run that only plans: with the file caches (saved at its end, as a run does), or without any. */
+async function plan(s: Scene, cache = true): Promise<PreparedPlan> {
+  if (!cache) return preparePlan(await resolveRoots(s.source, s.replica), {compare: 'md5'})
+  const prepared = await planRun(s)
+  await saveRunCaches(prepared.caches, (warning) => prepared.notices.push(warning))
+  return prepared
+}
+
+/** Plans, then applies with a ReplicaHashRecorder taking each applied operation, as apply does. */
+async function applyRecording(s: Scene) {
+  const prepared = await planRun(s)
+  const recorder = new ReplicaHashRecorder(prepared.caches.replica, s.replica)
   await applyPlan(prepared.plan, {onEvent: (event) => event.type === 'applied' && recorder.add(event.op)})
   return {prepared, recorder}
 }
@@ -56,10 +84,10 @@ describe('the hash cache', () => {
     await writeFile(join(s.source, 'a.txt'), 'AAAA')
     await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
     await sleep(SETTLE_MS)
-    const prepared = await plan(s)
+    const prepared = await planRun(s)
     const result = await applyPlan(prepared.plan)
-    await recordApplied(prepared.replicaCache!, s.replica, result.applied)
-    await prepared.replicaCache!.save()
+    await recordAppliedHashes(prepared.caches.replica, s.replica, result.applied)
+    await saveRunCaches(prepared.caches, assert.fail)
     const next = await plan(s)
     assert.deepEqual(next.plan.operations, [])
     assert.equal(next.hashing.hashedFiles, 0)
@@ -73,7 +101,7 @@ describe('the hash cache', () => {
     const {prepared, recorder} = await applyRecording(s)
     // No finish(): the records must already be there once the racy window has passed.
     await sleep(SETTLE_MS * 2)
-    await prepared.replicaCache!.save()
+    await saveRunCaches(prepared.caches, assert.fail)
     const next = await plan(s)
     assert.deepEqual(next.plan.operations, [])
     assert.equal(next.hashing.hashedFiles, 0)
@@ -92,7 +120,7 @@ describe('the hash cache', () => {
     await writeFile(join(s.replica, 'a.txt'), 'ZZZZ')
     await utimes(join(s.replica, 'a.txt'), new Date(FIXED_MTIME_MS + 5000), new Date(FIXED_MTIME_MS + 5000))
     await recorder.finish()
-    await prepared.replicaCache!.save()
+    await saveRunCaches(prepared.caches, assert.fail)
     await sleep(SETTLE_MS)
     const next = await plan(s)
     assert.deepEqual(next.plan.operations.map((op) => [op.op, op.path, op.reason]), [['update', 'a.txt', 'content']])
@@ -106,7 +134,7 @@ describe('the hash cache', () => {
     recorder.cancel()
     await recorder.finish() // nothing left to wait for
     await sleep(SETTLE_MS * 2)
-    await prepared.replicaCache!.save()
+    await saveRunCaches(prepared.caches, assert.fail)
     assert.equal((await plan(s)).hashing.hashedFiles, 1, 'the new replica file is hashed: it was never recorded')
   })
 
@@ -114,13 +142,13 @@ describe('the hash cache', () => {
     const s = await scene(t)
     await utimes(join(s.source, 'a.txt'), new Date(FIXED_MTIME_MS + 9000), new Date(FIXED_MTIME_MS + 9000))
     await sleep(SETTLE_MS)
-    const prepared = await plan(s)
+    const prepared = await planRun(s)
     assert.deepEqual(prepared.plan.operations.map((op) => [op.op, op.path]), [['meta', 'a.txt']])
     await writeFile(join(s.replica, 'a.txt'), 'BBBB') // same size, new content, before apply
     const result = await applyPlan(prepared.plan)
     assert.deepEqual(result.failed.map((f) => f.path), ['a.txt'])
-    await recordApplied(prepared.replicaCache!, s.replica, result.applied)
-    await prepared.replicaCache!.save()
+    await recordAppliedHashes(prepared.caches.replica, s.replica, result.applied)
+    await saveRunCaches(prepared.caches, assert.fail)
     await sleep(SETTLE_MS)
     const next = await plan(s)
     assert.deepEqual(next.plan.operations.map((op) => [op.op, op.path, op.reason]), [['update', 'a.txt', 'content']])
@@ -170,7 +198,7 @@ describe('the hash cache', () => {
     const s = await scene(t)
     await plan(s)
     const root = (await resolveRoots(s.source, s.replica)).source
-    const file = HashCache.fileFor(s.cache, root)
+    const file = hashCacheFile(s.cache, root)
     const good = await readFile(file, 'utf8')
     const corruptions: Array<[string, string, RegExp, number]> = [
       ['another tree', good.replace(JSON.stringify(root), '"x"'), /^ignoring hash cache \S+: it belongs to another tree$/, 2],
@@ -195,7 +223,7 @@ describe('the hash cache', () => {
   test('temporaries of killed cache writes are swept once old; recent ones may be another process writing', async (t) => {
     const s = await scene(t)
     await plan(s)
-    const dir = dirname(HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source))
+    const dir = dirname(hashCacheFile(s.cache, (await resolveRoots(s.source, s.replica)).source))
     const [old, recent] = [join(dir, '.treesync-00000000000000aa.tmp'), join(dir, '.treesync-00000000000000bb.tmp')]
     await writeFile(old, 'half a cache')
     await writeFile(recent, 'being written')
@@ -208,7 +236,7 @@ describe('the hash cache', () => {
   test('a cache recording a wrong hash for an unchanged identity is the only way to fool it, and entries must match exactly', async (t) => {
     const s = await scene(t)
     await plan(s)
-    const file = HashCache.fileFor(s.cache, (await resolveRoots(s.source, s.replica)).source)
+    const file = hashCacheFile(s.cache, (await resolveRoots(s.source, s.replica)).source)
     const text = await readFile(file, 'utf8')
     // Change one identity field (the size) of a record: the record must no longer be used.
     const edited = text.replace(/(\na\.txt\t)4\t/, '$15\t')
@@ -233,6 +261,49 @@ describe('the hash cache', () => {
       const warm = await plan(s)
       assert.deepEqual(cold.plan.operations, without.plan.operations, `seed ${seed}: cold`)
       assert.deepEqual(warm.plan.operations, without.plan.operations, `seed ${seed}: warm`)
+    }
+  })
+
+  test('an injected in-memory cache serves the scan: a warm plan hashes nothing, and nothing is written to disk', async (t) => {
+    const s = await scene(t)
+    const roots = await resolveRoots(s.source, s.replica)
+    const caches = {source: new MemoryHashCache(), replica: new MemoryHashCache()}
+    const cold = await preparePlan(roots, {compare: 'md5', caches})
+    assert.equal(cold.hashing.hashedFiles, 4)
+    assert.deepEqual(caches.source.directories().sort(), ['', 'dir'])
+    const warm = await preparePlan(roots, {compare: 'md5', caches, inlineEntries: 0})
+    assert.deepEqual(warm.hashing, {hashedFiles: 0, hashedBytes: 0, cachedFiles: 4})
+    assert.deepEqual(warm.plan.operations, cold.plan.operations)
+    assert.equal(caches.source.saves, 0, 'the scan records; only the run saves')
+    await assert.rejects(readdir(s.cache), {code: 'ENOENT'})
+  })
+
+  test('both caches keep the same rules: exact identities, racy records forgotten, forget, and the last write wins', async (t) => {
+    const dir = await tempDir(t)
+    const file = await FileHashCache.open(dir, '/some/root')
+    const caches: Array<[string, HashCache, () => Promise<HashCache>]> = [
+      ['memory', new MemoryHashCache(), async () => caches[0]![1]],
+      ['file', file, () => FileHashCache.open(dir, '/some/root')],
+    ]
+    const identity = {size: 4, mtimeNs: 1_000_000_000n, ctimeNs: 1_000_000_000n, ino: 7n}
+    const later = 10_000_000_000n
+    for (const [name, cache, reopen] of caches) {
+      cache.record('d/a', {...identity, md5: 'a'.repeat(32)}, later)
+      cache.record('d/racy', {...identity, md5: 'b'.repeat(32)}, identity.mtimeNs + 1n)
+      cache.record('d/gone', {...identity, md5: 'c'.repeat(32)}, later)
+      cache.forget('d/gone')
+      cache.record('top', {...identity, md5: 'd'.repeat(32)}, later)
+      cache.record('top', {...identity, ino: 8n, md5: 'e'.repeat(32)}, later)
+      await cache.save()
+      const saved = await reopen()
+      assert.equal(saved.lookup('d/a', identity), 'a'.repeat(32), name)
+      assert.equal(saved.lookup('d/a', {...identity, ctimeNs: identity.ctimeNs + 1n}), undefined, `${name}: ctime differs`)
+      assert.equal(saved.lookup('d/a', {...identity, size: 5}), undefined, `${name}: size differs`)
+      assert.equal(saved.lookup('d/racy', identity), undefined, `${name}: racy`)
+      assert.equal(saved.lookup('d/gone', identity), undefined, `${name}: forgotten`)
+      assert.equal(saved.lookup('top', identity), undefined, `${name}: replaced`)
+      assert.equal(saved.lookup('top', {...identity, ino: 8n}), 'e'.repeat(32), name)
+      saved.close()
     }
   })
 })

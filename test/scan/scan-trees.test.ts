@@ -5,12 +5,15 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
 
 import {
-  HashCache,
+  hashCacheFile,
   hashFileSync,
+  MemoryHashCache,
+  openHashCaches,
   planSync,
   preparePlan,
   ReadBuffers,
   resolveRoots,
+  saveRunCaches,
   scanTree,
   TreesyncError,
   type Manifest,
@@ -46,8 +49,14 @@ async function referencePlan(source: string, replica: string): Promise<Plan> {
   return planSync(s, r, {compare: 'md5', createdAt: CREATED_AT})
 }
 
-async function plan(source: string, replica: string, options: Partial<PrepareOptions> = {}) {
-  return preparePlan(await resolveRoots(source, replica), {compare: 'md5', now: () => new Date(CREATED_AT), ...options})
+/** One run that plans: with the file caches in `cacheDir` when given (saved at its end, as a run does). */
+async function plan(source: string, replica: string, options: Partial<PrepareOptions> & {cacheDir?: string} = {}) {
+  const {cacheDir, ...prepare} = options
+  const roots = await resolveRoots(source, replica)
+  const caches = cacheDir === undefined ? prepare.caches : await openHashCaches(cacheDir, roots)
+  const prepared = await preparePlan(roots, {compare: 'md5', now: () => new Date(CREATED_AT), ...prepare, caches})
+  if (cacheDir !== undefined) await saveRunCaches(caches, assert.fail)
+  return {...prepared, roots}
 }
 
 describe('scanning both trees side by side', () => {
@@ -63,8 +72,11 @@ describe('scanning both trees side by side', () => {
       await mkdir(cache)
       await sleep(seed === 1 ? SETTLE_MS : 0)
       const expected = await referencePlan(source, replica)
+      const memory = {source: new MemoryHashCache(), replica: new MemoryHashCache()}
       const runs = {
         inline: await plan(source, replica),
+        memoryCold: await plan(source, replica, {inlineEntries: 0, caches: memory}),
+        memoryWarm: await plan(source, replica, {caches: memory}),
         threads: await plan(source, replica, {inlineEntries: 0}),
         threadsCold: await plan(source, replica, {inlineEntries: 0, cacheDir: cache}),
         threadsWarm: await plan(source, replica, {inlineEntries: 0, cacheDir: cache}),
@@ -155,7 +167,7 @@ describe('scanning both trees side by side', () => {
     await sleep(SETTLE_MS)
     const first = await plan(source, replica, {cacheDir: cache})
     assert.equal(first.hashing.hashedFiles, 4)
-    const file = HashCache.fileFor(cache, first.replicaCache!.root)
+    const file = hashCacheFile(cache, first.roots.replica)
     const before = await stat(file)
     const warm = await plan(source, replica, {cacheDir: cache, inlineEntries: 0})
     assert.deepEqual(warm.hashing, {hashedFiles: 0, hashedBytes: 0, cachedFiles: 4})

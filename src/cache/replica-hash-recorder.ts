@@ -3,7 +3,8 @@ import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import type {Operation} from '../plan/operation.js'
-import {RACY_WINDOW_MS, type HashCache} from './hash-cache.js'
+import type {HashCache} from './hash-cache.js'
+import {RACY_WINDOW_MS} from './packed-hashes.js'
 import {wallClockNs} from './wall-clock.js'
 
 /**
@@ -22,7 +23,7 @@ const RECORD_BATCH = 1000
  * have settled. Operations are taken in the order they completed and recorded in that
  * order as they age, so a long apply leaves only its last moment's files to wait for.
  */
-export class AppliedRecorder {
+export class ReplicaHashRecorder {
   /**
    * Operations in completion order: when (monotonic ms, for the waits) and a wall-clock
    * bound in ns that the operation's own timestamps cannot exceed (see record).
@@ -97,17 +98,17 @@ export class AppliedRecorder {
     // Anything but the size and mtime apply gave it means someone else wrote it since; so
     // does a change of its inode after the operation was done (a ctime past that moment).
     const untouched = st !== undefined && st.isFile() && Number(st.size) === known.size && Number(st.mtimeNs / 1_000_000n) === known.mtimeMs && st.ctimeNs <= doneBeforeNs
-    if (untouched) this.cache.remember(op.path, {size: known.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5: known.md5}, examinedNs)
+    if (untouched) this.cache.record(op.path, {size: known.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, md5: known.md5}, examinedNs)
     else this.cache.forget(op.path)
   }
 }
 
 /**
- * Records what apply did in the replica's hash cache, all at once (see AppliedRecorder,
+ * Records what apply did in the replica's hash cache, all at once (see ReplicaHashRecorder,
  * which apply uses to record as it goes).
  */
-export async function recordApplied(cache: HashCache, replicaRoot: string, applied: readonly Operation[]): Promise<void> {
-  const recorder = new AppliedRecorder(cache, replicaRoot)
+export async function recordAppliedHashes(cache: HashCache, replicaRoot: string, applied: readonly Operation[]): Promise<void> {
+  const recorder = new ReplicaHashRecorder(cache, replicaRoot)
   for (const op of applied) recorder.add(op)
   await recorder.finish()
 }
