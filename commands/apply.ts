@@ -69,7 +69,7 @@ export default class ApplyCommand extends TreesyncCommand {
   private async planAndApply(session: Session, flags: ApplyFlags, interrupts: Interrupts) {
     const {plan, replica} = await planSession(session, interrupts.signal)
     this.show(session, plan, !flags['auto-approve'] && plan.operations.length > 0)
-    assertGuards(plan, session.guards)
+    assertGuards(plan, session.settings.guards)
     if (plan.operations.length > 0 && !flags['auto-approve']) await confirmApply(interrupts)
     throwIfStopped(interrupts)
     return executePlan(session, plan, {temporaries: replica.temporaries, quiet: this.jsonEnabled(), interrupts})
@@ -80,7 +80,7 @@ export default class ApplyCommand extends TreesyncCommand {
     // First, though verifyPlan checks it too: a plan for directories that now resolve elsewhere is not shown.
     assertPlanRoots(plan, session.roots)
     this.show(session, plan)
-    assertGuards(plan, session.guards)
+    assertGuards(plan, session.settings.guards)
     const stale = await verifyPlan(plan, session.roots)
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)

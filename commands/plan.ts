@@ -56,7 +56,7 @@ export default class PlanCommand extends TreesyncCommand {
       throwIfStopped(interrupts)
       session.logger.info(`plan ${session.roots.source} -> ${session.roots.replica}: ${planLine(plan.summary)}`)
       // Guards are checked again by apply; here they are shown before anything is applied.
-      for (const message of guardViolations(plan, session.guards)) plan.warnings.push({path: '.', message: `apply would refuse: ${message}`})
+      for (const message of guardViolations(plan, session.settings.guards)) plan.warnings.push({path: '.', message: `apply would refuse: ${message}`})
       if (flags.out) await writePlanFile(flags.out, plan)
       // Warnings go to stderr in both forms: with --json, stdout holds the plan alone.
       process.stderr.write(renderWarnings(plan.warnings, session.err))

@@ -1,37 +1,33 @@
 import {openHashCaches} from './cache/file-hash-cache.js'
 import type {TreeHashCaches} from './cache/hash-cache.js'
 import {describeFsError} from './errors.js'
-import type {ExcludeRules} from './filter/exclude-filter.js'
 import type {Logger} from './log/logger.js'
-import type {CompareMode, Plan} from './plan/plan.js'
+import type {Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import {formatBytes} from './render/format-bytes.js'
 import {countOf} from './util/count-of.js'
 import type {Roots} from './roots.js'
 import {internalRelativePaths} from './scan/internal-paths.js'
-import {scanTrees, type TreeScanProgress} from './scan/scan-trees.js'
-import type {HashCounts} from './scan/pair-scan.js'
+import {scanPair, type PairScanProgress} from './scan/scan-pair.js'
+import type {HashCounts} from './scan/directory-pair-scanner.js'
+import {scanSettingsOf, type SyncSettings} from './settings.js'
 import type {Manifest} from './tree/entry.js'
 
 /** Progress while preparing a plan, tagged with the tree it is about. */
-export type PrepareProgress = TreeScanProgress
+export type PrepareProgress = PairScanProgress
 
-export interface PrepareOptions {
-  compare: CompareMode
+/** What one run brings to planning besides the settings: its caches, its progress display, its stop signal. */
+export interface PlanRun {
   /**
    * Each tree's hash cache (none: every file is hashed), used under `md5` only. The scan
-   * records into them; the caller saves them once, at the end of its run.
+   * records into them; the run saves them once, at its end (see `saveRunCaches`).
    */
   caches?: TreeHashCaches
-  exclude?: ExcludeRules
-  /** Most threads scanning, the calling one included (default: one per core). */
-  concurrency?: number
   onProgress?: (progress: PrepareProgress) => void
   /** Aborting stops scanning and hashing early with an INTERRUPTED error. */
   signal?: AbortSignal
+  /** The plan's creation time (default: now). */
   now?: () => Date
-  /** Entries scanned on the calling thread before scanner threads start (tests lower it). */
-  inlineEntries?: number
 }
 
 /** How much hashing a plan took: files read, bytes read, and hashes found in the cache. */
@@ -51,23 +47,16 @@ export interface PreparedPlan {
 /**
  * Scans both trees, hashes what the comparison needs, and plans. Under `md5`, every
  * source file is hashed (plans record what they copy) but only the replica files whose
- * hash can change a decision.
+ * hash can change a decision. treesync's own files inside the roots are left out.
  */
-export async function preparePlan(roots: Roots, options: PrepareOptions): Promise<PreparedPlan> {
-  const caches = options.compare === 'md5' ? options.caches : undefined
+export async function preparePlan(roots: Roots, settings: SyncSettings, run: PlanRun = {}): Promise<PreparedPlan> {
+  const caches = settings.compare === 'md5' ? run.caches : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
-  const scanned = await scanTrees(roots, {
-    compare: options.compare,
-    exclude: options.exclude,
-    caches,
-    concurrency: options.concurrency,
-    inlineEntries: options.inlineEntries,
-    onProgress: options.onProgress,
-    signal: options.signal,
-  })
+  const ownPaths = await internalRelativePaths(roots, settings.ownFiles ?? [])
+  const scanned = await scanPair(roots, scanSettingsOf(settings, ownPaths), {caches, onProgress: run.onProgress, signal: run.signal})
   for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
-  const createdAt = (options.now?.() ?? new Date()).toISOString()
-  const plan = planSync(scanned.source, scanned.replica, {compare: options.compare, createdAt})
+  const createdAt = (run.now?.() ?? new Date()).toISOString()
+  const plan = planSync(scanned.source, scanned.replica, {compare: settings.compare, createdAt})
   return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, notices}
 }
 
@@ -75,8 +64,8 @@ export async function preparePlan(roots: Roots, options: PrepareOptions): Promis
  * The hash caches of a run: both trees' file caches under `--compare md5` with a cache
  * directory, else none (nothing would read them).
  */
-export async function openRunCaches(roots: Roots, compare: CompareMode, cacheDir: string | undefined): Promise<TreeHashCaches | undefined> {
-  return compare === 'md5' && cacheDir !== undefined ? openHashCaches(cacheDir, roots) : undefined
+export async function openRunCaches(roots: Roots, settings: SyncSettings): Promise<TreeHashCaches | undefined> {
+  return settings.compare === 'md5' && settings.cacheDir !== undefined ? openHashCaches(settings.cacheDir, roots) : undefined
 }
 
 /** Saves a run's caches, once, at its end: a cache that cannot be written is a warning, never a failure. */
@@ -86,25 +75,20 @@ export async function saveRunCaches(caches: TreeHashCaches | undefined, warn: (m
   }
 }
 
-export interface LoggedPrepareOptions extends Omit<PrepareOptions, 'exclude'> {
-  /** The user's exclude patterns (gitignore syntax). */
-  excludePatterns: readonly string[]
-  /** treesync's own files (log file, plan file, cache, backups): excluded wherever they are. */
-  ownFiles: readonly string[]
+/** A run that logs: where its lines go, and whether an idle plan stays quiet. */
+export interface LoggedPlanRun extends PlanRun {
   logger: Logger
   /** Log the "hashed N files" line only when something was read (watch: quiet idle cycles). */
   quietWhenNothingHashed?: boolean
 }
 
 /**
- * What `plan`, `apply` and every watch cycle do before deciding anything: exclude
- * treesync's own files, prepare the plan, and log the cache notices, the hashing done
- * and each plan warning.
+ * What `plan`, `apply` and every watch cycle do before deciding anything: prepare the
+ * plan, and log the cache notices, the hashing done and each plan warning.
  */
-export async function preparePlanLogged(roots: Roots, options: LoggedPrepareOptions): Promise<PreparedPlan> {
-  const {excludePatterns, ownFiles, logger, quietWhenNothingHashed, ...prepare} = options
-  const internal = await internalRelativePaths(roots, ownFiles)
-  const prepared = await preparePlan(roots, {...prepare, exclude: {patterns: excludePatterns, paths: internal}})
+export async function preparePlanLogged(roots: Roots, settings: SyncSettings, run: LoggedPlanRun): Promise<PreparedPlan> {
+  const {logger, quietWhenNothingHashed} = run
+  const prepared = await preparePlan(roots, settings, run)
   for (const notice of prepared.notices) logger.warn(notice)
   const h = prepared.hashing
   if (h.hashedFiles > 0 || !quietWhenNothingHashed) {

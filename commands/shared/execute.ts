@@ -1,5 +1,5 @@
 import {
-  applyRecorded,
+  applyPlanLogged,
   hasReadErrors,
   planLine,
   renderApplyResult,
@@ -39,13 +39,10 @@ export interface ExecuteOptions {
 export async function executePlan(session: Session, plan: Plan, options: ExecuteOptions): Promise<{json: ApplyJson; ok: boolean}> {
   const {interrupts} = options
   if (plan.operations.length > 0) session.logger.info(`apply ${plan.source} -> ${plan.replica}: ${planLine(plan.summary)}`)
-  const result = await applyRecorded(plan, {
+  const result = await applyPlanLogged(plan, session.settings, {
     logger: session.logger,
     temporaries: options.temporaries,
     replicaCache: session.hashCaches?.replica,
-    concurrency: session.concurrency,
-    backupDir: session.backupDir,
-    guards: session.guards,
     signal: interrupts?.signal,
   })
   const stoppedBy = interrupts?.stoppedBy

@@ -26,6 +26,7 @@ import {
   type ReplicaLock,
   type Roots,
   type Style,
+  type SyncSettings,
   type TreeHashCaches,
 } from '../../src/index.js'
 import {ScanSpinner} from './progress.js'
@@ -54,18 +55,10 @@ export interface Session {
   /** Styles for stdout and stderr, each coloured only on its own terminal. */
   out: Style
   err: Style
-  compare: CompareMode
-  concurrency: number | undefined
+  /** How to sync, from the flags: passed as it is to planning, apply and every watch cycle. */
+  settings: SyncSettings & {guards: DeleteGuards}
   /** Whether log lines also go to the console (apply, watch) or only to the log file (plan). */
   consoleLog: boolean
-  /** Where hash caches are kept, or undefined with --no-cache. */
-  hashCacheDir: string | undefined
-  /** The user's --exclude / --exclude-from patterns (checked: they compile). */
-  excludePatterns: string[]
-  guards: DeleteGuards
-  backupDir: string | undefined
-  /** treesync's own files (log, plan, backups): never part of the sync. */
-  ownFiles: string[]
   /** Both trees' hash caches once `planSession` opened them (none with --no-cache or size-mtime). */
   hashCaches: TreeHashCaches | undefined
   /** Takes the replica lock until close(): no other treesync applies to it meanwhile. */
@@ -105,14 +98,18 @@ export async function openSession(
     logger,
     out: createStyle(colourWanted(process.stdout, process.env)),
     err: createStyle(colourWanted(process.stderr, process.env)),
-    compare: flags.compare as CompareMode,
-    concurrency: flags.concurrency,
+    settings: {
+      compare: flags.compare as CompareMode,
+      excludePatterns,
+      // The log, the plan being written, backups and caches: never part of the sync.
+      ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
+      concurrency: flags.concurrency,
+      cacheDir: flags['no-cache'] ? undefined : cacheDir,
+      guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
+      backupDir,
+      mkpath: flags.mkpath,
+    },
     consoleLog: consoleLog !== false,
-    hashCacheDir: flags['no-cache'] ? undefined : cacheDir,
-    excludePatterns,
-    guards: {maxDelete: flags['max-delete'], allowDeleteAll: flags['allow-delete-all'] ?? false},
-    backupDir,
-    ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
     hashCaches: undefined,
     async lockReplica() {
       lock ??= await acquireReplicaLock(roots.replica)
@@ -134,17 +131,8 @@ export async function openSession(
 export async function planSession(session: Session, signal?: AbortSignal): Promise<PreparedPlan> {
   const spinner = await ScanSpinner.start()
   try {
-    session.hashCaches ??= await openRunCaches(session.roots, session.compare, session.hashCacheDir)
-    const prepared = await preparePlanLogged(session.roots, {
-      compare: session.compare,
-      concurrency: session.concurrency,
-      caches: session.hashCaches,
-      excludePatterns: session.excludePatterns,
-      ownFiles: session.ownFiles,
-      logger: session.logger,
-      onProgress: spinner.update,
-      signal,
-    })
+    session.hashCaches ??= await openRunCaches(session.roots, session.settings)
+    const prepared = await preparePlanLogged(session.roots, session.settings, {caches: session.hashCaches, logger: session.logger, onProgress: spinner.update, signal})
     // plan has no console log; its cache warnings would otherwise go unseen.
     if (!session.consoleLog) for (const notice of prepared.notices) process.stderr.write(`warning: ${notice}\n`)
     return prepared

@@ -65,9 +65,35 @@ function recordLine(name: string, record: HashRecord): string {
  * soon after a change to be trusted (see `isRacy`).
  */
 export function packHashes(records: Iterable<[name: string, record: HashRecord]>, examinedNs: bigint): PackedHashes {
-  const lines: Array<[string, string]> = []
-  for (const [name, record] of records) if (!isRacy(record, examinedNs)) lines.push([name, recordLine(name, record)])
-  return joinLines(lines)
+  const packer = new HashPacker(examinedNs)
+  for (const [name, record] of records) packer.add(name, record, record.md5)
+  return packer.packed()
+}
+
+/**
+ * Packs one directory's hashes a file at a time, without a record object per file (a
+ * scan packs every directory it lists). Files added in name order need no sorting.
+ */
+export class HashPacker {
+  private lines: Array<[string, string]> = []
+  private sorted = true
+
+  constructor(private readonly examinedNs: bigint) {}
+
+  /** Adds a file's hash, unless its identity is racy (see `isRacy`). */
+  add(name: string, identity: FileIdentity, md5: string): void {
+    if (isRacy(identity, this.examinedNs)) return
+    const last = this.lines[this.lines.length - 1]
+    if (last && comparePaths(last[0], name) >= 0) this.sorted = false
+    this.lines.push([name, `${encodeField(name)}\t${identityKey(identity)}\t${md5}\n`])
+  }
+
+  packed(): PackedHashes {
+    if (!this.sorted) return joinLines(this.lines)
+    let packed = ''
+    for (const [, line] of this.lines) packed += line
+    return packed
+  }
 }
 
 /** `packed` with one file's record set (a line) or removed (undefined), by name. */

@@ -1,6 +1,6 @@
 import {Worker} from 'node:worker_threads'
 
-import type {DirJob, DirResult, HashOutcome, HashTask, PairScanConfig, PairScanner} from './pair-scan.js'
+import type {DirJob, DirResult, HashOutcome, HashTask, PairScanConfig, DirectoryPairScanner} from './directory-pair-scanner.js'
 
 /** Work for a scanner: a few directory pairs, or a batch of files to hash. */
 export type ScanRequest = {kind: 'dirs'; jobs: DirJob[]} | {kind: 'hash'; tasks: HashTask[]}
@@ -17,7 +17,7 @@ export interface ScanRunner {
  * results from scanner threads are taken in between, so they never wait on this lane.
  */
 export class InlineRunner implements ScanRunner {
-  constructor(private readonly scanner: PairScanner) {}
+  constructor(private readonly scanner: DirectoryPairScanner) {}
 
   async scanDirectories(jobs: DirJob[]): Promise<DirResult[]> {
     await nextTurn()

@@ -2,7 +2,7 @@ import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
 import {checkRoot, listDirectory, sortManifest, type ExcludeFn} from './list-directory.js'
 
-export interface ScanOptions {
+export interface ScanTreeOptions {
   exclude?: ExcludeFn
   /** A missing root gives an empty manifest instead of an error (the replica). */
   allowMissing?: boolean
@@ -10,12 +10,12 @@ export interface ScanOptions {
 
 /**
  * Walks one tree into a full manifest without following symlinks: the library's plain
- * scan (planning uses scanTrees, which scans both trees side by side). Per-entry problems
+ * scan (planning uses scanPair, which scans both trees side by side). Per-entry problems
  * become warnings; an unreadable directory is kept, marked `unreadable`, so nothing under
  * it is ever deleted on the other side because the scanner could not see it. Files are
  * not hashed here.
  */
-export async function scanTree(root: string, options: ScanOptions = {}): Promise<Manifest> {
+export async function scanTree(root: string, options: ScanTreeOptions = {}): Promise<Manifest> {
   const manifest: Manifest = {root, exists: true, entries: [], warnings: [], temporaries: [], excluded: []}
   if (!checkRoot(root, options.allowMissing ?? false)) return {...manifest, exists: false}
   const dirs = new Map<string, Entry>()

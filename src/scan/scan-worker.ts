@@ -1,13 +1,13 @@
 /**
  * Scanner thread body: runs directory jobs and hash tasks for the pool, one message each.
- * The work itself is PairScanner's, the same code that runs inline for small trees.
+ * The work itself is DirectoryPairScanner's, the same code that runs inline for small trees.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {PairScanner, type PairScanConfig} from './pair-scan.js'
+import {DirectoryPairScanner, type PairScanConfig} from './directory-pair-scanner.js'
 import type {ScanRequest} from './scan-pool.js'
 
-const scanner = new PairScanner(workerData as PairScanConfig)
+const scanner = new DirectoryPairScanner(workerData as PairScanConfig)
 
 parentPort?.on('message', ({id, request}: {id: number; request: ScanRequest}) => {
   try {

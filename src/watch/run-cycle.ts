@@ -1,30 +1,20 @@
-import {applyRecorded} from '../apply/apply-recorded.js'
+import {applyPlanLogged} from '../apply/apply-logged.js'
 import {describeError, isTreesyncError} from '../errors.js'
 import type {TreeHashCaches} from '../cache/hash-cache.js'
 import type {Logger} from '../log/logger.js'
-import {guardViolations, type DeleteGuards} from '../plan/guards.js'
+import {DEFAULT_GUARDS, guardViolations} from '../plan/guards.js'
 import {holdRemovals} from '../plan/hold-removals.js'
-import type {CompareMode} from '../plan/plan.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {resolveRoots} from '../roots.js'
 import {openRunCaches, preparePlanLogged, saveRunCaches} from '../sync.js'
+import type {SyncSettings} from '../settings.js'
 import {countOf} from '../util/count-of.js'
 
+/** What every cycle of a watch gets: the roots as given, the sync's settings, and the run's logger and stop signal. */
 export interface CycleOptions {
   source: string
   replica: string
-  compare: CompareMode
-  concurrency?: number
-  guards: DeleteGuards
-  /** The user's exclude patterns (gitignore syntax). */
-  excludePatterns?: readonly string[]
-  backupDir?: string
-  /** Create the replica's missing parent folders (--mkpath). */
-  mkpath?: boolean
-  /** Where hash caches live (undefined: no cache). */
-  cacheDir?: string
-  /** treesync's own files (log file, …): excluded from the sync wherever they are. */
-  ownFiles: readonly string[]
+  settings: SyncSettings
   logger: Logger
   /** Warnings not logged again since the last call (WarnOnceLogger.takeRepeats), for the summary. */
   takeRepeatedWarnings?: () => number
@@ -70,20 +60,12 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
   }
   let caches: TreeHashCaches | undefined
   try {
-    const roots = await resolveRoots(options.source, options.replica, {mkpath: options.mkpath})
-    caches = await openRunCaches(roots, options.compare, options.cacheDir)
-    const {plan, replica} = await preparePlanLogged(roots, {
-      compare: options.compare,
-      caches,
-      concurrency: options.concurrency,
-      signal: options.signal,
-      excludePatterns: options.excludePatterns ?? [],
-      ownFiles: options.ownFiles,
-      logger,
-      quietWhenNothingHashed: true,
-    })
+    const {settings} = options
+    const roots = await resolveRoots(options.source, options.replica, {mkpath: settings.mkpath})
+    caches = await openRunCaches(roots, settings)
+    const {plan, replica} = await preparePlanLogged(roots, settings, {caches, signal: options.signal, logger, quietWhenNothingHashed: true})
     // A guarded cycle still copies: only its removals wait for the user (apply by hand).
-    const [violation] = guardViolations(plan, options.guards)
+    const [violation] = guardViolations(plan, settings.guards ?? DEFAULT_GUARDS)
     const {plan: runnable, held} = violation ? holdRemovals(plan) : {plan, held: []}
     if (violation) {
       logger.warn(
@@ -91,15 +73,7 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
           `review them with: treesync apply ${roots.source} ${roots.replica}`,
       )
     }
-    const result = await applyRecorded(runnable, {
-      logger,
-      temporaries: replica.temporaries,
-      replicaCache: caches?.replica,
-      concurrency: options.concurrency,
-      signal: options.signal,
-      backupDir: options.backupDir,
-      guards: options.guards,
-    })
+    const result = await applyPlanLogged(runnable, settings, {logger, temporaries: replica.temporaries, replicaCache: caches?.replica, signal: options.signal})
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
     const done = report(failed > 0 ? 'failed' : runnable.operations.length > 0 ? 'applied' : held.length > 0 ? 'held' : 'unchanged', {

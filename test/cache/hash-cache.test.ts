@@ -48,7 +48,7 @@ type Scene = {source: string; replica: string; cache: string}
 async function planRun(s: Scene): Promise<PreparedPlan & {caches: TreeHashCaches}> {
   const roots = await resolveRoots(s.source, s.replica)
   const caches = await openHashCaches(s.cache, roots)
-  return {...(await preparePlan(roots, {compare: 'md5', caches})), caches}
+  return {...(await preparePlan(roots, {compare: 'md5'}, {caches})), caches}
 }
 
 /** A run that only plans: with the file caches (saved at its end, as a run does), or without any. */
@@ -268,10 +268,10 @@ describe('the hash cache', () => {
     const s = await scene(t)
     const roots = await resolveRoots(s.source, s.replica)
     const caches = {source: new MemoryHashCache(), replica: new MemoryHashCache()}
-    const cold = await preparePlan(roots, {compare: 'md5', caches})
+    const cold = await preparePlan(roots, {compare: 'md5'}, {caches})
     assert.equal(cold.hashing.hashedFiles, 4)
     assert.deepEqual(caches.source.directories().sort(), ['', 'dir'])
-    const warm = await preparePlan(roots, {compare: 'md5', caches, inlineEntries: 0})
+    const warm = await preparePlan(roots, {compare: 'md5', inlineEntries: 0}, {caches})
     assert.deepEqual(warm.hashing, {hashedFiles: 0, hashedBytes: 0, cachedFiles: 4})
     assert.deepEqual(warm.plan.operations, cold.plan.operations)
     assert.equal(caches.source.saves, 0, 'the scan records; only the run saves')

@@ -34,7 +34,7 @@ describe('exclude patterns match case-sensitively, as git on Linux and rsync do'
     ])
     const roots = await resolveRoots(join(root, 's'), join(root, 'r'))
     for (const inlineEntries of [undefined, 0]) {
-      const {plan} = await preparePlan(roots, {compare: 'md5', inlineEntries, exclude: {patterns: ['readme.md', '/build/'], paths: []}})
+      const {plan} = await preparePlan(roots, {compare: 'md5', inlineEntries, excludePatterns: ['readme.md', '/build/']})
       const created = plan.operations.map((op) => op.path).sort()
       assert.deepEqual(created, ['Build', 'Build/x', 'README.md'], `inlineEntries ${inlineEntries}`)
     }

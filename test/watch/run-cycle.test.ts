@@ -22,7 +22,7 @@ test('a cycle failing on a filesystem error logs the path that error is about, a
     },
   }
   const logger = new Logger([{write: (line) => lines.push(line)}, fullDisk])
-  const report = await runCycle(1, {source, replica, compare: 'md5', guards: {allowDeleteAll: false}, ownFiles: [], logger})
+  const report = await runCycle(1, {source, replica, settings: {compare: 'md5', guards: {allowDeleteAll: false}, ownFiles: []}, logger})
   assert.equal(report.status, 'failed')
   assert.ok(
     lines.some((l) => l.endsWith(' ERROR cycle 1 failed: /var/log/treesync.log: no space left on device; nothing was deleted')),

@@ -1,11 +1,12 @@
 import {closeSync, fstatSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {DirectoryHashes, packHashes, type HashRecord, type PackedHashes} from '../cache/packed-hashes.js'
+import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-hashes.js'
 import {describeFsError} from '../errors.js'
-import {compileExcludes, type ExcludeRules} from '../filter/exclude-filter.js'
+import {compileExcludes} from '../filter/exclude-filter.js'
 import {entriesMatch, exactComparison} from '../plan/equality.js'
 import type {CompareMode} from '../plan/plan.js'
+import type {ScanSettings} from '../settings.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {baseName, comparePaths} from '../tree/paths.js'
@@ -35,8 +36,7 @@ const JOB_HASH_BUDGET_BYTES = 16 * 1024 * 1024
 /** What every job of one scan shares. Plain data: it is posted to scanner threads. */
 export interface PairScanConfig {
   roots: Record<Side, string>
-  exclude?: ExcludeRules
-  compare: CompareMode
+  settings: ScanSettings
   /** Hashes are taken from the trees' caches (with each job) and handed back for them. */
   caching: boolean
   /** When the scan started (wall clock): records of files changed since are racy. */
@@ -95,12 +95,12 @@ export interface HashTask {
 export type HashOutcome = Partial<Record<Side, FileHash | {error: string}>>
 
 /** Per-thread state: the compiled exclude filter and read buffers. */
-export class PairScanner {
+export class DirectoryPairScanner {
   private readonly exclude: ExcludeFn | undefined
   private readonly buffers = new ReadBuffers()
 
   constructor(readonly config: PairScanConfig) {
-    this.exclude = compileExcludes(config.exclude)
+    this.exclude = compileExcludes(config.settings.exclude)
   }
 
   scanDirectory(job: DirJob): DirResult {
@@ -125,7 +125,7 @@ export class PairScanner {
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
     this.takeRemembered(listings, remembered, result)
-    if (this.config.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
+    if (this.config.settings.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
       if (listing) this.handBackHashes(side, listing.entries, remembered[side] ? job.hashes?.[side] ?? '' : undefined, result)
@@ -133,7 +133,7 @@ export class PairScanner {
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
     mergeByPath(source, replica, (src, rep) => {
-      if (src && rep && isSettled(src, rep, this.config.compare)) {
+      if (src && rep && isSettled(src, rep, this.config.settings.compare)) {
         result.matched++
         return
       }
@@ -216,7 +216,7 @@ export class PairScanner {
    * only twins of such source files: a replica file is read only beside its source twin.
    */
   private deferrals(remembered: Partial<Record<Side, DirectoryHashes>>) {
-    if (this.config.compare !== 'md5') return undefined
+    if (this.config.settings.compare !== 'md5') return undefined
     const unknown = (side: Side, name: string) => !remembered[side]?.has(name)
     return {
       source: (name: string) => unknown('source', name),
@@ -318,12 +318,11 @@ export class PairScanner {
    */
   private handBackHashes(side: Side, entries: readonly Entry[], before: PackedHashes | undefined, result: DirResult): void {
     if (!this.config.caching) return
-    const records: Array<[string, HashRecord]> = []
+    const packer = new HashPacker(this.config.scanStartNs)
     for (const e of entries) {
-      if (e.type !== 'file' || e.md5 === undefined || !hasIdentity(e)) continue
-      records.push([baseName(e.path), {size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino, md5: e.md5}])
+      if (e.type === 'file' && e.md5 !== undefined && hasIdentity(e)) packer.add(baseName(e.path), e, e.md5)
     }
-    const hashes = packHashes(records, this.config.scanStartNs)
+    const hashes = packer.packed()
     if (hashes !== before) result.hashes[side] = hashes
   }
 }

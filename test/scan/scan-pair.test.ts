@@ -18,7 +18,8 @@ import {
   TreesyncError,
   type Manifest,
   type Plan,
-  type PrepareOptions,
+  type PlanRun,
+  type SyncSettings,
 } from '../../src/index.js'
 import {replicaFilesToHash} from '../../src/plan/equality.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
@@ -50,12 +51,12 @@ async function referencePlan(source: string, replica: string): Promise<Plan> {
 }
 
 /** One run that plans: with the file caches in `cacheDir` when given (saved at its end, as a run does). */
-async function plan(source: string, replica: string, options: Partial<PrepareOptions> & {cacheDir?: string} = {}) {
-  const {cacheDir, ...prepare} = options
+async function plan(source: string, replica: string, options: Partial<SyncSettings> & Pick<PlanRun, 'caches' | 'signal'> = {}) {
+  const {caches: given, signal, ...settings} = options
   const roots = await resolveRoots(source, replica)
-  const caches = cacheDir === undefined ? prepare.caches : await openHashCaches(cacheDir, roots)
-  const prepared = await preparePlan(roots, {compare: 'md5', now: () => new Date(CREATED_AT), ...prepare, caches})
-  if (cacheDir !== undefined) await saveRunCaches(caches, assert.fail)
+  const caches = settings.cacheDir === undefined ? given : await openHashCaches(settings.cacheDir, roots)
+  const prepared = await preparePlan(roots, {compare: 'md5', ...settings}, {caches, signal, now: () => new Date(CREATED_AT)})
+  await saveRunCaches(caches, assert.fail)
   return {...prepared, roots}
 }
 

@@ -4,9 +4,8 @@ import type {TreeHashCaches} from '../cache/hash-cache.js'
 import type {PackedHashes} from '../cache/packed-hashes.js'
 import {wallClockNs} from '../cache/wall-clock.js'
 import {TreesyncError} from '../errors.js'
-import type {ExcludeRules} from '../filter/exclude-filter.js'
 import {replicaFilesToHash} from '../plan/equality.js'
-import type {CompareMode} from '../plan/plan.js'
+import type {ScanSettings} from '../settings.js'
 import type {Entry, Manifest} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {comparePaths} from '../tree/paths.js'
@@ -14,14 +13,14 @@ import {
   applyHash,
   hasIdentity,
   INLINE_HASH_MAX_BYTES,
-  PairScanner,
+  DirectoryPairScanner,
   type DirJob,
   type DirResult,
   type HashCounts,
   type HashTask,
   type PairScanConfig,
   type Side,
-} from './pair-scan.js'
+} from './directory-pair-scanner.js'
 import {checkRoot, sortManifest} from './list-directory.js'
 import {InlineRunner, Lanes, ScanPool, type ScanRunner} from './scan-pool.js'
 
@@ -40,32 +39,31 @@ export interface HashProgress {
   cached: number
 }
 
-export type TreeScanProgress =
+/** Progress of a pair scan, tagged with its phase and the tree it is about. */
+export type PairScanProgress =
   | ({phase: 'scan'; side: Side} & ScanProgress)
   | ({phase: 'hash'; side: Side} & HashProgress)
 
-export interface ScanTreesOptions {
-  compare: CompareMode
-  exclude?: ExcludeRules
+/** What one scan brings besides its settings. */
+export interface PairScanRun {
   /** Each tree's hash cache (none: `--no-cache`): read, and given this scan's records, never saved here. */
   caches?: TreeHashCaches
-  /** Most threads scanning, the calling one included (default: one per core). */
-  concurrency?: number
-  /** Entries scanned on this thread before scanner threads start (small trees never need them). */
-  inlineEntries?: number
-  onProgress?: (progress: TreeScanProgress) => void
+  onProgress?: (progress: PairScanProgress) => void
   /** Stops scanning and hashing early with an INTERRUPTED error. */
   signal?: AbortSignal
 }
 
 /** Both trees, with the pairs already equal left out, and what hashing took. */
-export interface ScannedTrees {
+export interface ScannedPair {
   source: Manifest
   replica: Manifest
   hashing: HashCounts
   /** Parts of the caches that could not be read (they were ignored). */
   cacheProblems: string[]
 }
+
+/** A directory to scan, on the sides that have it. */
+type DirToScan = Pick<DirJob, 'dir' | 'sides'>
 
 const DEFAULT_INLINE_ENTRIES = 5000
 const DIRS_PER_REQUEST = 4
@@ -80,29 +78,30 @@ const HASH_BATCH_FILES = 256
  * tree's cache gets the records of this scan. Pairs that are already equal are left out of
  * both manifests and only counted (`matched`), so a large tree in sync costs little memory.
  */
-export async function scanTrees(roots: Record<Side, string>, options: ScanTreesOptions): Promise<ScannedTrees> {
+export async function scanPair(roots: Record<Side, string>, settings: ScanSettings, run: PairScanRun = {}): Promise<ScannedPair> {
   // The source must be a readable directory; the replica may be missing (apply creates it).
   checkRoot(roots.source, false)
   const replicaExists = checkRoot(roots.replica, true)
-  const caches = options.compare === 'md5' ? options.caches : undefined
-  const config: PairScanConfig = {roots, exclude: options.exclude, compare: options.compare, caching: caches !== undefined, scanStartNs: wallClockNs()}
-  const scan = new TreeScan(config, {...options, caches}, replicaExists)
+  const caches = settings.compare === 'md5' ? run.caches : undefined
+  const config: PairScanConfig = {roots, settings, caching: caches !== undefined, scanStartNs: wallClockNs()}
+  const scan = new PairScan(config, {...run, caches}, replicaExists)
   // Scanner threads are stopped at once, even in the middle of a large file.
   const abort = (): void => void scan.abort()
-  options.signal?.addEventListener('abort', abort, {once: true})
+  run.signal?.addEventListener('abort', abort, {once: true})
   try {
     await scan.walk()
     scan.finishManifests()
-    if (options.compare === 'md5') await scan.hashRemaining()
+    if (settings.compare === 'md5') await scan.hashRemaining()
     if (caches) scan.updateCaches(caches)
     return scan.result()
   } finally {
-    options.signal?.removeEventListener('abort', abort)
+    run.signal?.removeEventListener('abort', abort)
     await scan.close()
   }
 }
 
-class TreeScan {
+/** One scan of a pair of trees in progress: the manifests it builds and the lanes it runs on. */
+class PairScan {
   private readonly manifests: Record<Side, Manifest>
   private readonly dirs: Record<Side, Map<string, Entry>> = {source: new Map(), replica: new Map()}
   /** Directories listed, per side: their cache records are the ones to keep. */
@@ -119,12 +118,12 @@ class TreeScan {
 
   constructor(
     private readonly config: PairScanConfig,
-    private readonly options: ScanTreesOptions,
+    private readonly run: PairScanRun,
     replicaExists: boolean,
   ) {
     const empty = (root: string, exists: boolean): Manifest => ({root, exists, entries: [], warnings: [], temporaries: [], excluded: [], matched: 0})
     this.manifests = {source: empty(config.roots.source, true), replica: empty(config.roots.replica, replicaExists)}
-    this.lanes = new Lanes(new InlineRunner(new PairScanner(config)))
+    this.lanes = new Lanes(new InlineRunner(new DirectoryPairScanner(config)))
   }
 
   /**
@@ -133,7 +132,7 @@ class TreeScan {
    * saves the memory of one.
    */
   private maybeStartPool(): void {
-    if (this.pool || this.listed.source + this.listed.replica < (this.options.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return
+    if (this.pool || this.listed.source + this.listed.replica < (this.config.settings.inlineEntries ?? DEFAULT_INLINE_ENTRIES)) return
     this.startPool()
   }
 
@@ -142,7 +141,7 @@ class TreeScan {
    * lane of its own; `everyCore` for large files, which this thread does not take.
    */
   private startPool(everyCore = false): void {
-    const threads = Math.min(availableParallelism(), this.options.concurrency ?? Infinity) - (everyCore ? 0 : 1)
+    const threads = Math.min(availableParallelism(), this.config.settings.concurrency ?? Infinity) - (everyCore ? 0 : 1)
     if (threads < 1) return
     if (this.pool) this.pool.grow(threads)
     else {
@@ -156,7 +155,7 @@ class TreeScan {
    * requests per scanner thread, one on this thread.
    */
   walk(): Promise<void> {
-    const queue: DirJob[] = [this.job('', {source: true, replica: this.manifests.replica.exists})]
+    const queue: DirToScan[] = [{dir: '', sides: {source: true, replica: this.manifests.replica.exists}}]
     let active = 0
     let failed = false
     return new Promise<void>((resolve, reject) => {
@@ -166,23 +165,22 @@ class TreeScan {
       }
       const pump = (): void => {
         while (!failed && queue.length > 0) {
-          if (this.options.signal?.aborted) return fail(new TreesyncError('INTERRUPTED', 'interrupted'))
+          if (this.run.signal?.aborted) return fail(new TreesyncError('INTERRUPTED', 'interrupted'))
           this.maybeStartPool()
           const runner = this.lanes.acquire()
           if (!runner) return
           // A few directories per request: a message costs about as much as a directory
           // of small files, but a long queue is still shared by every lane.
-          const jobs = queue.splice(-Math.min(DIRS_PER_REQUEST, Math.ceil(queue.length / this.lanes.size)))
+          const next = queue.splice(-Math.min(DIRS_PER_REQUEST, Math.ceil(queue.length / this.lanes.size)))
           active++
+          // The jobs are not kept: the hashes they carry are garbage once posted.
           runner
-            .scanDirectories(jobs)
+            .scanDirectories(next.map((dir) => this.job(dir)))
             .then((results) => {
               this.lanes.release(runner)
               active--
               if (failed) return
-              results.forEach((result, i) => {
-                for (const sub of this.take(jobs[i]!, result)) queue.push(sub)
-              })
+              for (const result of results) for (const sub of this.take(result)) queue.push(sub)
               if (queue.length === 0 && active === 0) resolve()
               else pump()
             })
@@ -193,8 +191,9 @@ class TreeScan {
     })
   }
 
-  private job(dir: string, sides: Record<Side, boolean>): DirJob {
-    const caches = this.options.caches
+  /** A directory's job, with the hashes remembered for it: read only now, so only jobs in flight hold them. */
+  private job({dir, sides}: DirToScan): DirJob {
+    const caches = this.run.caches
     if (!caches) return {dir, sides}
     const hashes: Partial<Record<Side, PackedHashes>> = {}
     for (const side of ['source', 'replica'] as const) {
@@ -210,15 +209,15 @@ class TreeScan {
   }
 
   /** Adds one directory's result to the manifests; returns the subdirectories to scan. */
-  private take(job: DirJob, result: DirResult): DirJob[] {
+  private take(result: DirResult): DirToScan[] {
     for (const side of ['source', 'replica'] as const) {
       const part = result.sides[side]
       if (!part) continue
       const manifest = this.manifests[side]
       if (part.listingError !== undefined) {
         // An unreadable root must stop everything: an empty listing would read as "delete all".
-        if (job.dir === '') throw new TreesyncError('BAD_INPUT', `cannot read ${manifest.root}: ${part.listingError}`, manifest.root)
-        this.dirs[side].get(job.dir)!.unreadable = true
+        if (result.dir === '') throw new TreesyncError('BAD_INPUT', `cannot read ${manifest.root}: ${part.listingError}`, manifest.root)
+        this.dirs[side].get(result.dir)!.unreadable = true
       }
       for (const entry of part.entries) {
         manifest.entries.push(entry)
@@ -228,17 +227,17 @@ class TreeScan {
       append(manifest.temporaries, part.temporaries)
       append(manifest.excluded, part.excluded)
       this.listed[side] += part.entries.length + result.matched
-      if (part.listingError === undefined) this.scannedDirs[side].push(job.dir)
+      if (part.listingError === undefined) this.scannedDirs[side].push(result.dir)
       const hashes = result.hashes[side]
-      if (hashes !== undefined) this.changedHashes[side].set(job.dir, hashes)
+      if (hashes !== undefined) this.changedHashes[side].set(result.dir, hashes)
       const problem = result.hashProblems[side]
-      if (problem !== undefined) this.cacheProblems.add(`ignoring part of hash cache ${this.options.caches![side].name}: ${problem}`)
-      this.options.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
+      if (problem !== undefined) this.cacheProblems.add(`ignoring part of hash cache ${this.run.caches![side].name}: ${problem}`)
+      this.run.onProgress?.({phase: 'scan', side, root: manifest.root, entries: this.listed[side]})
     }
     this.manifests.source.matched! += result.matched
     this.manifests.replica.matched! += result.matched
     addCounts(this.hashing, result.hashing)
-    return result.subdirs.map((sub) => this.job(sub.dir, sub.sides))
+    return result.subdirs
   }
 
   finishManifests(): void {
@@ -284,7 +283,7 @@ class TreeScan {
         group.forEach((t, i) => this.takeHash(t.entries, outcomes[i]!))
         progress.hashed += group.length
         progress.bytes = this.hashing.hashedBytes
-        this.options.onProgress?.({phase: 'hash', side: 'source', ...progress})
+        this.run.onProgress?.({phase: 'hash', side: 'source', ...progress})
       }
     }
     // Scanner-thread lanes come first: this thread's lane blocks while it hashes.
@@ -324,12 +323,12 @@ class TreeScan {
     }
   }
 
-  result(): ScannedTrees {
+  result(): ScannedPair {
     return {...this.manifests, hashing: this.hashing, cacheProblems: [...this.cacheProblems]}
   }
 
   private checkSignal(): void {
-    if (this.options.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
+    if (this.run.signal?.aborted) throw new TreesyncError('INTERRUPTED', 'interrupted')
   }
 
   abort(): Promise<void> | undefined {

@@ -3,15 +3,19 @@ import {ReplicaHashRecorder} from '../cache/replica-hash-recorder.js'
 import {logApplyEvents} from '../log/apply-log.js'
 import type {Logger} from '../log/logger.js'
 import type {Plan} from '../plan/plan.js'
-import {applyPlan, type ApplyOptions, type ApplyResult} from './apply-plan.js'
+import type {SyncSettings} from '../settings.js'
+import {applyPlan, type ApplyResult} from './apply-plan.js'
 import {sweepTemporaries} from './sweep-temporaries.js'
 
-export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' | 'backupDir' | 'signal' | 'guards'> {
+/** What one run brings to `applyPlanLogged` besides the settings. */
+export interface ApplyRun {
   logger: Logger
   /** Leftover temporaries to sweep first (treesync's own, never user entries). */
   temporaries: readonly string[]
-  /** The replica's hash cache, brought up to date with what apply wrote (the caller saves it). */
+  /** The replica's hash cache, brought up to date with what apply wrote (the run saves it). */
   replicaCache?: HashCache
+  /** Stops starting operations when aborted; those running finish, the rest are skipped. */
+  signal?: AbortSignal
 }
 
 /**
@@ -19,19 +23,19 @@ export interface RecordedApplyOptions extends Pick<ApplyOptions, 'concurrency' |
  * temporaries, apply with one log line per operation, and record the files written in the
  * replica's hash cache so the next plan hashes nothing.
  */
-export async function applyRecorded(plan: Plan, options: RecordedApplyOptions): Promise<ApplyResult> {
-  await sweepTemporaries(plan.replica, options.temporaries)
-  const cache = options.replicaCache
+export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
+  await sweepTemporaries(plan.replica, run.temporaries)
+  const cache = run.replicaCache
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
   const recorder = cache && new ReplicaHashRecorder(cache, plan.replica)
-  const log = logApplyEvents(options.logger)
+  const log = logApplyEvents(run.logger)
   let result: ApplyResult
   try {
     result = await applyPlan(plan, {
-      concurrency: options.concurrency,
-      backupDir: options.backupDir,
-      signal: options.signal,
-      guards: options.guards,
+      concurrency: settings.concurrency,
+      backupDir: settings.backupDir,
+      guards: settings.guards,
+      signal: run.signal,
       onEvent: (event) => {
         if (event.type === 'applied') recorder?.add(event.op)
         log(event)
