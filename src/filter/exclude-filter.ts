@@ -3,8 +3,10 @@ import {readFile} from 'node:fs/promises'
 import ignore from 'ignore'
 
 import {describeFsError, TreesyncError} from '../errors.js'
-import type {ExcludeFn} from '../scan/list-directory.js'
-import {excludePaths} from '../scan/internal-paths.js'
+import {isInside} from '../tree/paths.js'
+
+/** Decides whether a relative path is left out of the scan (neither copied nor deleted). */
+export type ExcludeFn = (path: string, isDir: boolean) => boolean
 
 /**
  * An exclude function with gitignore semantics (the `ignore` package): patterns are
@@ -34,6 +36,13 @@ export async function readExcludeFile(path: string): Promise<string[]> {
   } catch (error) {
     throw new TreesyncError('BAD_INPUT', `cannot read exclude file ${path}: ${describeFsError(error)}`, path)
   }
+}
+
+/** An exclude function matching the given relative paths and everything under them. */
+export function excludePaths(paths: readonly string[]): ExcludeFn {
+  const set = new Set(paths)
+  if (set.size === 0) return () => false
+  return (path) => set.has(path) || paths.some((p) => isInside(path, p))
 }
 
 /** An exclude function that excludes what any of `filters` excludes. */

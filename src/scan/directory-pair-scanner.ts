@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-hashes.js'
 import {describeFsError} from '../errors.js'
-import {compileExcludes} from '../filter/exclude-filter.js'
+import {compileExcludes, type ExcludeFn} from '../filter/exclude-filter.js'
 import {entriesMatch, exactComparison} from '../plan/equality.js'
 import type {CompareMode} from '../plan/plan.js'
 import type {ScanSettings} from '../settings.js'
@@ -11,7 +11,7 @@ import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {baseName, comparePaths} from '../tree/paths.js'
 import {hashFileSync, hashOpenFile, hashOpenPair, hashPairSync, openForReading, ReadBuffers, type FileHash, type PairHash, type SideError} from './hash-sync.js'
-import {entryOf, listDirectory, statEntry, type DeferredFile, type DirectoryListing, type ExcludeFn} from './list-directory.js'
+import {entryOf, listDirectory, statEntry, type DeferredFile, type DirectoryListing} from './list-directory.js'
 
 /**
  * Scanning both trees one directory pair at a time: list and lstat the directory on each

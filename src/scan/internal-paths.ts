@@ -2,8 +2,6 @@ import {relative, sep} from 'node:path'
 
 import type {Roots} from '../roots.js'
 import {isWithin, realpathOfMaybeMissing} from '../roots.js'
-import {isInside} from '../tree/paths.js'
-import type {ExcludeFn} from './list-directory.js'
 
 /**
  * Relative paths of treesync's own files (log file, cache, backup dir) that sit inside
@@ -18,11 +16,4 @@ export async function internalRelativePaths(roots: Roots, paths: readonly string
     }
   }
   return out
-}
-
-/** An exclude function matching the given relative paths and everything under them. */
-export function excludePaths(paths: readonly string[]): ExcludeFn {
-  const set = new Set(paths)
-  if (set.size === 0) return () => false
-  return (path) => set.has(path) || paths.some((p) => isInside(path, p))
 }

@@ -1,12 +1,10 @@
 import {lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent} from 'node:fs'
 
 import {describeFsError, TreesyncError} from '../errors.js'
+import type {ExcludeFn} from '../filter/exclude-filter.js'
 import type {Entry, EntryType, Manifest, ScanWarning} from '../tree/entry.js'
 import {comparePaths, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
-
-/** Decides whether a relative path is left out of the scan (neither copied nor deleted). */
-export type ExcludeFn = (path: string, isDir: boolean) => boolean
 
 /** What one directory holds, as the scanner records it. */
 export interface DirectoryListing {

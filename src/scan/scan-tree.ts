@@ -1,6 +1,7 @@
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
-import {checkRoot, listDirectory, sortManifest, type ExcludeFn} from './list-directory.js'
+import type {ExcludeFn} from '../filter/exclude-filter.js'
+import {checkRoot, listDirectory, sortManifest} from './list-directory.js'
 
 export interface ScanTreeOptions {
   exclude?: ExcludeFn
