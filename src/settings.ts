@@ -10,6 +10,8 @@ import type {CompareMode} from './plan/plan.js'
 export interface SyncSettings {
   /** How files are judged equal: by MD5 (size first), or by size and mtime. */
   compare: CompareMode
+  /** `--modify-window`: mtimes this many seconds apart are equal (undefined: from the roots' precision). */
+  modifyWindowSeconds?: number
   /** The user's exclude patterns (gitignore syntax, relative to the roots). */
   excludePatterns?: readonly string[]
   /** treesync's own files (log file, plan file, cache dir, backups): left out of both trees wherever they are. */

@@ -34,6 +34,7 @@ import {ScanSpinner} from './progress.js'
 /** Flag values a planning command passes in (after oclif parsed them). */
 export interface SessionFlags {
   compare: string
+  'modify-window'?: number
   concurrency?: number
   'log-file'?: string
   /** A plan file being written (plan --out): like the log file, never part of the sync. */
@@ -100,6 +101,7 @@ export async function openSession(
     err: createStyle(colourWanted(process.stderr, process.env)),
     settings: {
       compare: flags.compare as CompareMode,
+      modifyWindowSeconds: flags['modify-window'],
       excludePatterns,
       // The log, the plan being written, backups and caches: never part of the sync.
       ownFiles: [flags['log-file'], flags.out, backupDir, cacheDir].filter((p): p is string => p !== undefined),
