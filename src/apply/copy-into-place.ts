@@ -2,7 +2,7 @@ import type {BigIntStats} from 'node:fs'
 
 import {isTreesyncError, TreesyncError} from '../errors.js'
 import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
-import type {FileHash} from '../scan/hash-sync.js'
+import type {FileHash} from '../backend/local/hash-sync.js'
 import {tempPathBeside} from '../tree/temp-name.js'
 import type {Backup} from './backup.js'
 import type {FileIo} from './file-io.js'

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 
-import type {FileHash} from '../scan/hash-sync.js'
+import type {FileHash} from '../backend/local/hash-sync.js'
 
 /**
  * Bytes per read. Smaller than the scanner's 1 MiB chunks: several files are hashed at

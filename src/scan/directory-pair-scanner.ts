@@ -1,4 +1,3 @@
-import {closeSync, fstatSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-hashes.js'
@@ -10,8 +9,8 @@ import type {ScanSettings} from '../settings.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {baseName, comparePaths} from '../tree/paths.js'
-import {hashFileSync, hashOpenFile, hashOpenPair, hashPairSync, openForReading, ReadBuffers, type FileHash, type PairHash, type SideError} from './hash-sync.js'
-import {entryOf, listDirectory, statEntry, type DeferredFile, type DirectoryListing} from './list-directory.js'
+import {hashFileSync, hashOpenFile, hashOpenPair, hashPairSync, ReadBuffers, type FileHash, type PairHash, type SideError} from '../backend/local/hash-sync.js'
+import {closeOpened, listDirectory, openDeferred, statEntry, type DirectoryListing, type OpenedFile} from '../backend/local/list-directory.js'
 
 /**
  * Scanning both trees one directory pair at a time: list and lstat the directory on each
@@ -239,15 +238,15 @@ export class DirectoryPairScanner {
     for (const file of listings.source?.deferred ?? []) {
       const twin = twins.get(file.dirent.name)
       twins.delete(file.dirent.name)
-      let source: Opened | undefined
-      let replica: Opened | undefined
+      let source: OpenedFile | undefined
+      let replica: OpenedFile | undefined
       try {
-        source = this.openRegular('source', file, listings.source!)
-        replica = twin && this.openRegular('replica', twin, listings.replica!)
+        source = openDeferred(this.config.roots.source, file, listings.source!)
+        replica = twin && openDeferred(this.config.roots.replica, twin, listings.replica!)
         if (source) this.hashOpened(source, replica, result, budget, warn)
       } finally {
-        closeQuietly(source)
-        closeQuietly(replica)
+        closeOpened(source)
+        closeOpened(replica)
       }
     }
     // Replica files are deferred only beside a source twin; any other is listed as usual.
@@ -255,37 +254,13 @@ export class DirectoryPairScanner {
     for (const side of ['source', 'replica'] as const) listings[side]?.entries.sort((a, b) => comparePaths(a.path, b.path))
   }
 
-  private openRegular(side: Side, file: DeferredFile, listing: DirectoryListing): Opened | undefined {
-    const root = this.config.roots[side]
-    let fd: number
-    try {
-      fd = openForReading(`${root}/${file.path}`)
-    } catch {
-      statEntry(root, file.path, file.dirent, listing)
-      return undefined
-    }
-    try {
-      const st = fstatSync(fd, {bigint: true})
-      if (st.isFile()) {
-        const entry = entryOf(file.path, 'file', st)
-        listing.entries.push(entry)
-        return {fd, entry}
-      }
-    } catch {
-      // Reported by the lstat below, or it is gone.
-    }
-    closeSync(fd)
-    statEntry(root, file.path, file.dirent, listing)
-    return undefined
-  }
-
   /** fillHashes for an opened source file and its opened twin, read through their descriptors. */
-  private hashOpened(source: Opened, replica: Opened | undefined, result: DirResult, budget: Budget, warn: Warn): void {
+  private hashOpened(source: OpenedFile, replica: OpenedFile | undefined, result: DirResult, budget: Budget, warn: Warn): void {
     const twin = replica?.entry.size === source.entry.size ? replica : undefined
     const sides = sidesToHash(source.entry, twin?.entry, budget)
     if (sides.length === 0) return
     const {path, size} = source.entry
-    const opened: Partial<Record<Side, Opened>> = {source, replica: twin}
+    const opened: Partial<Record<Side, OpenedFile>> = {source, replica: twin}
     const abs = (side: Side) => `${this.config.roots[side]}/${path}`
     const outcome: HashOutcome =
       sides.length === 2
@@ -361,21 +336,6 @@ function readHash(hashing: () => FileHash): FileHash | {error: string} {
     return hashing()
   } catch (error) {
     return {error: describeFsError(error)}
-  }
-}
-
-/** A file opened for reading, with the entry its fstat gave. */
-interface Opened {
-  fd: number
-  entry: Entry
-}
-
-/** Closes a file the scan opened only to read it: a failing close loses nothing. */
-function closeQuietly(opened: Opened | undefined): void {
-  try {
-    if (opened) closeSync(opened.fd)
-  } catch {
-    // Nothing was written through it.
   }
 }
 

@@ -21,7 +21,8 @@ import {
   type PairScanConfig,
   type Side,
 } from './directory-pair-scanner.js'
-import {checkRoot, sortManifest} from './list-directory.js'
+import {checkRoot} from '../backend/local/list-directory.js'
+import {sortManifest} from './scan-tree.js'
 import {InlineRunner, Lanes, ScanPool, type ScanRunner} from './scan-pool.js'
 
 /** Progress of a scan, for spinners and logs. */

@@ -1,7 +1,8 @@
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Entry, Manifest} from '../tree/entry.js'
 import type {ExcludeFn} from '../filter/exclude-filter.js'
-import {checkRoot, listDirectory, sortManifest} from './list-directory.js'
+import {checkRoot, listDirectory} from '../backend/local/list-directory.js'
+import {comparePaths} from '../tree/paths.js'
 
 export interface ScanTreeOptions {
   exclude?: ExcludeFn
@@ -43,4 +44,12 @@ export async function scanTree(root: string, options: ScanTreeOptions = {}): Pro
   }
   sortManifest(manifest)
   return manifest
+}
+
+/** Puts a manifest's lists in path order, as the planner and renderers expect them. */
+export function sortManifest(manifest: Manifest): void {
+  manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
+  manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
+  manifest.temporaries.sort(comparePaths)
+  manifest.excluded.sort(comparePaths)
 }

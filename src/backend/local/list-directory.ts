@@ -1,10 +1,11 @@
-import {lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent} from 'node:fs'
+import {closeSync, fstatSync, lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats, type Dirent} from 'node:fs'
 
-import {describeFsError, TreesyncError} from '../errors.js'
-import type {ExcludeFn} from '../filter/exclude-filter.js'
-import type {Entry, EntryType, Manifest, ScanWarning} from '../tree/entry.js'
-import {comparePaths, joinPath} from '../tree/paths.js'
-import {isTempName} from '../tree/temp-name.js'
+import {describeFsError, TreesyncError} from '../../errors.js'
+import type {ExcludeFn} from '../../filter/exclude-filter.js'
+import type {Entry, EntryType, ScanWarning} from '../../tree/entry.js'
+import {comparePaths, joinPath} from '../../tree/paths.js'
+import {isTempName} from '../../tree/temp-name.js'
+import {openForReading} from './hash-sync.js'
 
 /** What one directory holds, as the scanner records it. */
 export interface DirectoryListing {
@@ -41,14 +42,6 @@ export function checkRoot(root: string, allowMissing: boolean): boolean {
     if (allowMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') return false
     throw new TreesyncError('BAD_INPUT', `cannot read ${root}: ${describeFsError(error)}`, root)
   }
-}
-
-/** Puts a manifest's lists in path order, as the planner and renderers expect them. */
-export function sortManifest(manifest: Manifest): void {
-  manifest.entries.sort((a, b) => comparePaths(a.path, b.path))
-  manifest.warnings.sort((a, b) => comparePaths(a.path, b.path))
-  manifest.temporaries.sort(comparePaths)
-  manifest.excluded.sort(comparePaths)
 }
 
 /**
@@ -162,4 +155,48 @@ function direntType(dirent: Dirent): EntryType {
   if (dirent.isDirectory()) return 'dir'
   if (dirent.isSymbolicLink()) return 'symlink'
   return 'file'
+}
+
+/** A deferred file opened for reading, with the entry its fstat gave. */
+export interface OpenedFile {
+  fd: number
+  entry: Entry
+}
+
+/**
+ * Opens a file `listDirectory` deferred and lists it from what was opened: the open a hash
+ * needs anyway then also serves the stat, one path lookup instead of two. A file that
+ * cannot be opened as a regular file is listed by lstat like any other entry, so whatever
+ * is wrong with it is reported the usual way (undefined is returned).
+ */
+export function openDeferred(root: string, file: DeferredFile, listing: DirectoryListing): OpenedFile | undefined {
+  let fd: number
+  try {
+    fd = openForReading(`${root}/${file.path}`)
+  } catch {
+    statEntry(root, file.path, file.dirent, listing)
+    return undefined
+  }
+  try {
+    const st = fstatSync(fd, {bigint: true})
+    if (st.isFile()) {
+      const entry = entryOf(file.path, 'file', st)
+      listing.entries.push(entry)
+      return {fd, entry}
+    }
+  } catch {
+    // Reported by the lstat below, or it is gone.
+  }
+  closeSync(fd)
+  statEntry(root, file.path, file.dirent, listing)
+  return undefined
+}
+
+/** Closes a file the scan opened only to read it: a failing close loses nothing. */
+export function closeOpened(opened: OpenedFile | undefined): void {
+  try {
+    if (opened) closeSync(opened.fd)
+  } catch {
+    // Nothing was written through it.
+  }
 }
