@@ -15,12 +15,14 @@ import {closeOpened, listDirectory, openDeferred, statEntry, type DirectoryListi
 /**
  * Scanning both trees one directory pair at a time: list and lstat the directory on each
  * side (files the cache does not know are opened instead, and stat'ed through the open
- * descriptor, since they are about to be read), take known hashes from the cache, hash
- * small files whose hash a decision needs, and leave out pairs that are already equal. This runs on scanner threads (see
- * scan-pool.ts), or on the caller's thread for small trees; it is synchronous and returns
- * plain data, so both work the same.
+ * descriptor, since they are about to be read), take known hashes from those the job
+ * brought from the cache, hash small files whose hash a decision needs, and leave out
+ * pairs that are already equal. This runs on scanner threads (see scan-pool.ts), or on the
+ * caller's thread for small trees; it is synchronous and takes and returns plain data, so
+ * both work the same. The filesystem work is the local backend's (backend/local/).
  */
 
+/** Which tree of the pair. */
 export type Side = 'source' | 'replica'
 
 /** Files at least this large are hashed later, one per task, so big files spread over threads. */
@@ -68,6 +70,7 @@ export interface HashCounts {
   cachedFiles: number
 }
 
+/** What scanning one directory pair found, per side, and where the walk goes next. */
 export interface DirResult {
   dir: string
   sides: Partial<Record<Side, SideResult>>
@@ -120,7 +123,7 @@ export class DirectoryPairScanner {
     }
     const budget = {bytes: JOB_HASH_BUDGET_BYTES}
     const warn = (side: Side, warning: ScanWarning) => listings[side]!.warnings.push(warning)
-    this.openDeferred(listings, result, budget, warn)
+    this.openAndHashDeferred(listings, result, budget, warn)
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
     this.takeRemembered(listings, remembered, result)
@@ -210,7 +213,7 @@ export class DirectoryPairScanner {
   }
 
   /**
-   * Under md5, which regular files to open before stat'ing (see openDeferred): those whose
+   * Under md5, which regular files to open before stat'ing (see openAndHashDeferred): those whose
    * content the cache does not know, so they will be read anyway. On the replica side,
    * only twins of such source files: a replica file is read only beside its source twin.
    */
@@ -233,7 +236,7 @@ export class DirectoryPairScanner {
    * that cannot be opened as a regular file is listed by lstat like any other entry, so
    * whatever is wrong with it is reported the usual way.
    */
-  private openDeferred(listings: Partial<Record<Side, DirectoryListing>>, result: DirResult, budget: Budget, warn: Warn): void {
+  private openAndHashDeferred(listings: Partial<Record<Side, DirectoryListing>>, result: DirResult, budget: Budget, warn: Warn): void {
     const twins = new Map(listings.replica?.deferred.map((d) => [d.dirent.name, d]))
     for (const file of listings.source?.deferred ?? []) {
       const twin = twins.get(file.dirent.name)
@@ -362,6 +365,7 @@ function isSettled(src: Entry, rep: Entry, compare: CompareMode): boolean {
   return entriesMatch(src, rep, exactComparison(compare))
 }
 
+/** Whether a file's entry has what the hash cache keys on (inode, ctime, mtime in ns). */
 export function hasIdentity(entry: Entry): entry is Entry & {ino: bigint; ctimeNs: bigint; mtimeNs: bigint} {
   return entry.ino !== undefined && entry.ctimeNs !== undefined && entry.mtimeNs !== undefined
 }

@@ -4,6 +4,7 @@ import type {ExcludeFn} from '../filter/exclude-filter.js'
 import {checkRoot, listDirectory} from '../backend/local/list-directory.js'
 import {comparePaths} from '../tree/paths.js'
 
+/** How `scanTree` walks a tree: what to leave out, and whether the root may be missing. */
 export interface ScanTreeOptions {
   exclude?: ExcludeFn
   /** A missing root gives an empty manifest instead of an error (the replica). */
