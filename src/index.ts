@@ -48,6 +48,7 @@ export {applyRecorded, type RecordedApplyOptions} from './apply/apply-recorded.j
 export {findTemporariesIn, sweepTemporaries} from './apply/sweep-temporaries.js'
 export {assertPlanRoots, verifyPlan, type Staleness} from './apply/verify-plan.js'
 export {readPlanFile, writePlanFile} from './planfile/plan-file.js'
+export {toPlanJson, type PlanJson} from './planfile/plan-json.js'
 export {validatePlan} from './planfile/validate-plan.js'
 export {Logger, streamSink, type LineStream, type LogSink} from './log/logger.js'
 export {LOG_MOVE_CHECK_MS, openLogFile, type FileSink, type LogFileOptions} from './log/log-file.js'

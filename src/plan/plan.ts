@@ -1,8 +1,9 @@
+import type {RootCapabilities} from '../backend/capabilities.js'
 import type {Operation, OperationKind} from './operation.js'
 import {copiesData, OPERATION_KINDS} from './operation.js'
 
 export const PLAN_FORMAT = 'treesync-plan'
-export const PLAN_VERSION = 1
+export const PLAN_VERSION = 2
 
 /** How files are judged equal. */
 export type CompareMode = 'md5' | 'size-mtime'
@@ -22,7 +23,7 @@ export function hasReadErrors(plan: Pick<Plan, 'warnings'>): boolean {
   return plan.warnings.some((w) => w.level === 'error')
 }
 
-/** A plan: the versioned envelope of the contract, ready to serialise as JSON. */
+/** A plan: the versioned envelope of the contract; `toPlanJson` makes its JSON document. */
 export interface Plan {
   format: typeof PLAN_FORMAT
   version: typeof PLAN_VERSION
@@ -39,6 +40,8 @@ export interface Plan {
   sourceEntries: number
   /** Set when the replica folder does not exist yet: apply creates it. */
   createsReplica?: true
+  /** What each root can keep, as planned with (absent in version 1 plan files: full POSIX). */
+  capabilities?: RootCapabilities
 }
 
 /** Counts operations per kind and the bytes they copy. */
