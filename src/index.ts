@@ -4,7 +4,6 @@
  */
 export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
 export {formatRootSpec, parseRootSpec, type LocalRootSpec, type RootKind, type RootSpec, type S3RootSpec, type SftpRootSpec} from './backend/root-spec.js'
-export {localPathOf, localRootPaths, ROOT_KIND_NAMES} from './backend/local-roots.js'
 export {isWithin, realpathOfMaybeMissing, resolveMaybeMissing, resolveRoots, type RootOptions, type Roots} from './roots.js'
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
 export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'

@@ -166,7 +166,7 @@ function hostAndPort(text: string): {host: string; port?: number} {
 
 function hostOf(text: string, whole: string): string {
   if (text.startsWith('[') && text.endsWith(']')) return checkHost(text.slice(1, -1), true)
-  if (text.includes('[') || text.includes(']')) throw new MalformedSpec(`the host ${text} is not a name or an address`)
+  if (text.includes('[') || text.includes(']')) throw new MalformedSpec(`the host ${JSON.stringify(text)} is not a name or an address`)
   if (text === '') throw new MalformedSpec(`the host is missing${whole.startsWith(':') ? ` (for a local path, write ./${whole})` : ''}`)
   return checkHost(text, false)
 }
@@ -202,7 +202,7 @@ function decode(text: string): string {
   try {
     return decodeURIComponent(text)
   } catch {
-    throw new MalformedSpec(`${text} has a malformed %-escape`)
+    throw new MalformedSpec(`${JSON.stringify(text)} has a malformed %-escape`)
   }
 }
 

@@ -3,7 +3,8 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {formatRootSpec, localRootPaths, parseRootSpec, type RootSpec} from '../../src/index.js'
+import {localRootPaths} from '../../src/backend/local-roots.js'
+import {formatRootSpec, parseRootSpec, type RootSpec} from '../../src/index.js'
 
 /** Text as given, the spec it names, and its canonical text. */
 const VALID: Array<[string, RootSpec, string]> = [
