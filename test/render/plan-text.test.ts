@@ -20,7 +20,7 @@ const strip = (text: string): string => text.replace(new RegExp(ANSI.source, 'g'
 function planOf(operations: Operation[]): Plan {
   return {
     format: 'treesync-plan',
-    version: 1,
+    version: 2,
     source: '/data/src',
     replica: '/data/replica',
     createdAt: '2026-11-24T10:15:02.123Z',
