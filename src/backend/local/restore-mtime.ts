@@ -2,36 +2,31 @@ import type {BigIntStats} from 'node:fs'
 import {stat, utimes} from 'node:fs/promises'
 
 const NS_PER_S = 1_000_000_000n
-const NS_PER_MS = 1_000_000n
+const NS_PER_US = 1_000n
 
-/** The double nearest to `ns` nanoseconds, in seconds (`utimes` takes no integer form). */
-function secondsOf(ns: bigint): number {
-  return Number(ns / NS_PER_S) + Number(ns % NS_PER_S) / 1e9
-}
-
-/** Whole milliseconds of a nanosecond instant, rounding down (also before 1970). */
-function millisecondsOf(ns: bigint): bigint {
-  const ms = ns / NS_PER_MS
-  return ns < 0n && ns % NS_PER_MS !== 0n ? ms - 1n : ms
+/**
+ * Seconds for `utimes` that set the microsecond of `ns`. libuv truncates to whole
+ * microseconds, and a double holds a present-day instant to about 240 ns: aiming at the
+ * middle of the microsecond lands in it.
+ */
+function secondsSetting(ns: bigint): number {
+  const micro = ns - (((ns % NS_PER_US) + NS_PER_US) % NS_PER_US)
+  const middle = micro + NS_PER_US / 2n
+  return Number(middle / NS_PER_S) + Number(middle % NS_PER_S) / 1e9
 }
 
 /**
  * Puts back the mtime a directory had (`before`) after a probe created and removed
  * entries in it: a probe must not make a root look changed, or a source root's mtime
- * would differ from its replica's after every probe. Node's `utimes` takes seconds as a
- * double, which holds a present-day instant to about 240 ns, so the nanoseconds come
- * back that close and the whole milliseconds (what plans compare) exactly. Failing to
- * put it back is not an error: it costs at worst one directory mtime update in a plan.
+ * would differ from its replica's after every probe. It comes back to the microsecond
+ * (all Node can set), so exactly when it was set by treesync or any other Node program.
+ * Failing to put it back is not an error: it costs at worst one directory mtime update in
+ * a plan.
  */
 export async function restoreDirectoryMtime(dir: string, before: BigIntStats): Promise<void> {
   try {
-    let after = await stat(dir, {bigint: true})
-    if (after.mtimeNs === before.mtimeNs) return
-    const atime = secondsOf(before.atimeNs)
-    await utimes(dir, atime, secondsOf(before.mtimeNs))
-    after = await stat(dir, {bigint: true})
-    const wantedMs = millisecondsOf(before.mtimeNs)
-    if (millisecondsOf(after.mtimeNs) !== wantedMs) await utimes(dir, atime, secondsOf(wantedMs * NS_PER_MS + NS_PER_MS / 2n))
+    const after = await stat(dir, {bigint: true})
+    if (after.mtimeNs !== before.mtimeNs) await utimes(dir, secondsSetting(before.atimeNs), secondsSetting(before.mtimeNs))
   } catch {
     // The directory went away, or is not ours to set times on: see above.
   }
