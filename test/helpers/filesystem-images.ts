@@ -1,4 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {closeSync, openSync} from 'node:fs'
 import {access, constants, mkdir, mkdtemp, readFile, realpath, rm, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {delimiter, join} from 'node:path'
@@ -82,18 +83,24 @@ async function runTool(name: string, args: readonly string[]): Promise<void> {
   }
 }
 
-/** Starts fusefat in the foreground (so its exit can be awaited) and waits for its mount. */
+/**
+ * Starts fusefat in the foreground (so its exit can be awaited) and waits for its mount.
+ * It chatters on every write: its output goes to a file, since a pipe that a test's
+ * blocking call keeps this process from draining would stall fusefat, and the test with it.
+ */
 async function startFusefat(image: string, mountPoint: string, readOnly: boolean): Promise<ChildProcess> {
+  const log = `${image}.log`
+  const output = openSync(log, 'a')
   // rw+: fusefat calls its write support experimental and refuses plain rw; -s: one thread.
-  const child = spawn(await tool('fusefat'), ['-f', '-s', '-o', readOnly ? 'ro' : 'rw+', image, mountPoint], {stdio: ['ignore', 'pipe', 'pipe']})
-  let output = ''
-  for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => (output = (output + chunk).slice(-2000)))
+  const child = spawn(await tool('fusefat'), ['-f', '-s', '-o', readOnly ? 'ro' : 'rw+', image, mountPoint], {stdio: ['ignore', output, output]})
+  closeSync(output)
   let exited = false
   child.on('exit', () => (exited = true))
   for (let waited = 0; !(await isMountPoint(mountPoint)); waited += 10) {
     if (exited || waited > 5000) {
       child.kill()
-      throw new Error(`fusefat could not mount ${image} at ${mountPoint}: ${output.trim() || 'timed out'}`)
+      const said = (await readFile(log, 'utf8').catch(() => '')).slice(-2000).trim()
+      throw new Error(`fusefat could not mount ${image} at ${mountPoint}: ${said || 'timed out'}`)
     }
     await sleep(10)
   }

@@ -5,14 +5,16 @@ const NS_PER_S = 1_000_000_000n
 const NS_PER_US = 1_000n
 
 /**
- * Seconds for `utimes` that set the microsecond of `ns`. libuv truncates to whole
- * microseconds, and a double holds a present-day instant to about 240 ns: aiming at the
- * middle of the microsecond lands in it.
+ * Seconds for `utimes` that set the microsecond of `ns`, as a numeric string: Node takes
+ * a negative number for "now", but not a negative string. libuv truncates the fraction
+ * towards zero to whole microseconds, after a double (which holds a present-day instant
+ * to about 240 ns): aiming half a microsecond away from zero lands in the right one.
  */
-function secondsSetting(ns: bigint): number {
+function secondsSetting(ns: bigint): string {
   const micro = ns - (((ns % NS_PER_US) + NS_PER_US) % NS_PER_US)
-  const middle = micro + NS_PER_US / 2n
-  return Number(middle / NS_PER_S) + Number(middle % NS_PER_S) / 1e9
+  const aim = micro + (micro < 0n ? -NS_PER_US / 2n : NS_PER_US / 2n)
+  const magnitude = aim < 0n ? -aim : aim
+  return `${aim < 0n ? '-' : ''}${magnitude / NS_PER_S}.${String(magnitude % NS_PER_S).padStart(9, '0')}`
 }
 
 /**
