@@ -1,4 +1,5 @@
 import type {ExcludeRules} from './filter/exclude-filter.js'
+import {exactComparison, type Comparison} from './plan/equality.js'
 import type {DeleteGuards} from './plan/guards.js'
 import type {CompareMode} from './plan/plan.js'
 
@@ -35,13 +36,18 @@ export interface SyncSettings {
  * scanner threads. Only the exclusions differ from the sync's: they are made relative to
  * the roots (treesync's own files inside them become paths).
  */
-export interface ScanSettings extends Pick<SyncSettings, 'compare' | 'concurrency' | 'inlineEntries'> {
+export interface ScanSettings extends Pick<SyncSettings, 'concurrency' | 'inlineEntries'> {
+  /** How entries are judged equal (the settings' `compare`, at the roots' precision): pairs already equal are left out. */
+  comparison: Comparison
   /** What the scan leaves out of both trees. */
   exclude: ExcludeRules
 }
 
-/** The scan settings of a sync whose own files lie at `ownPaths` inside the roots. */
-export function scanSettingsOf(settings: SyncSettings, ownPaths: readonly string[]): ScanSettings {
-  const {compare, concurrency, inlineEntries} = settings
-  return {compare, concurrency, inlineEntries, exclude: {patterns: settings.excludePatterns ?? [], paths: ownPaths}}
+/**
+ * The scan settings of a sync whose own files lie at `ownPaths` inside the roots, comparing
+ * as `comparison` says (default: exactly, between two full POSIX trees).
+ */
+export function scanSettingsOf(settings: SyncSettings, ownPaths: readonly string[], comparison: Comparison = exactComparison(settings.compare)): ScanSettings {
+  const {concurrency, inlineEntries} = settings
+  return {comparison, concurrency, inlineEntries, exclude: {patterns: settings.excludePatterns ?? [], paths: ownPaths}}
 }

@@ -1,7 +1,10 @@
+import type {RootCapabilities} from './backend/capabilities.js'
+import {localCapabilities} from './backend/local/local-capabilities.js'
 import {openHashCaches} from './cache/file-hash-cache.js'
 import type {TreeHashCaches} from './cache/hash-cache.js'
 import {describeFsError} from './errors.js'
 import type {Logger} from './log/logger.js'
+import {comparisonFor} from './plan/equality.js'
 import type {Plan} from './plan/plan.js'
 import {planSync} from './plan/plan-sync.js'
 import {formatBytes} from './render/format-bytes.js'
@@ -28,6 +31,8 @@ export interface PlanRun {
   signal?: AbortSignal
   /** The plan's creation time (default: now). */
   now?: () => Date
+  /** What each root can keep (default: probed, see `rootCapabilities`). */
+  capabilities?: RootCapabilities
 }
 
 /** How much hashing a plan took: files read, bytes read, and hashes found in the cache. */
@@ -53,11 +58,26 @@ export async function preparePlan(roots: Roots, settings: SyncSettings, run: Pla
   const caches = settings.compare === 'md5' ? run.caches : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
   const ownPaths = await internalRelativePaths(roots, settings.ownFiles ?? [])
-  const scanned = await scanPair(roots, scanSettingsOf(settings, ownPaths), {caches, onProgress: run.onProgress, signal: run.signal})
+  const capabilities = run.capabilities ?? (await rootCapabilities(roots, settings))
+  const comparison = comparisonFor(settings.compare, capabilities, settings.modifyWindowSeconds)
+  const scanned = await scanPair(roots, scanSettingsOf(settings, ownPaths, comparison), {caches, onProgress: run.onProgress, signal: run.signal})
   for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
   const createdAt = (run.now?.() ?? new Date()).toISOString()
-  const plan = planSync(scanned.source, scanned.replica, {compare: settings.compare, createdAt})
+  const plan = planSync(scanned.source, scanned.replica, {compare: settings.compare, createdAt, capabilities, modifyWindowSeconds: settings.modifyWindowSeconds})
   return {plan, source: scanned.source, replica: scanned.replica, hashing: scanned.hashing, notices}
+}
+
+/**
+ * What the two local roots can keep: probed once and remembered in the cache directory
+ * (probed every run without one). A replica that does not exist yet is probed in the
+ * nearest folder that does, where apply will create it.
+ */
+export async function rootCapabilities(roots: Roots, settings: Pick<SyncSettings, 'cacheDir'>): Promise<RootCapabilities> {
+  const [source, replica] = await Promise.all([
+    localCapabilities(roots.source, {cacheDir: settings.cacheDir}),
+    localCapabilities(roots.replica, {cacheDir: settings.cacheDir}),
+  ])
+  return {source, replica}
 }
 
 /**

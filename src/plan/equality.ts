@@ -1,5 +1,6 @@
 import {FULL_CAPABILITIES, type RootCapabilities} from '../backend/capabilities.js'
 import type {Entry, Manifest} from '../tree/entry.js'
+import {foldCase} from './replica-limits.js'
 import type {Reason} from './operation.js'
 import type {CompareMode} from './plan.js'
 
@@ -14,11 +15,13 @@ export interface Comparison {
   mtimeWindowMs: number
   /** Permission bits are compared: only when both roots keep them. */
   modes: boolean
+  /** Names differ by case: false when the replica ignores case, so `A` there is the source's `a`. */
+  caseSensitive: boolean
 }
 
 /** Exact comparison between two full POSIX trees. */
 export function exactComparison(compare: CompareMode): Comparison {
-  return {compare, mtimeWindowMs: 0, modes: true}
+  return {compare, mtimeWindowMs: 0, modes: true, caseSensitive: true}
 }
 
 /**
@@ -35,7 +38,7 @@ export function comparisonFor(
   // mtimes are whole milliseconds: within a precision of P ms, two readings differ by P-1 at most.
   const fromPrecision = Math.max(0, Math.ceil(coarsestNs / 1e6) - 1)
   const mtimeWindowMs = modifyWindowSeconds === undefined ? fromPrecision : Math.round(modifyWindowSeconds * 1000)
-  return {compare, mtimeWindowMs, modes: capabilities.source.modes && capabilities.replica.modes}
+  return {compare, mtimeWindowMs, modes: capabilities.source.modes && capabilities.replica.modes, caseSensitive: capabilities.replica.caseSensitive}
 }
 
 /** True when two mtimes are equal within the comparison's window. */
@@ -75,16 +78,18 @@ export function entriesMatch(src: Entry, rep: Entry, comparison: Comparison): bo
  * same-size source file at the same path (equal size, so only the hash can tell), and
  * replica-only files whose size matches a source file the replica lacks (possible
  * renames). Others differ by size or are simply deleted, so hashing them is wasted work.
+ * On a replica that ignores case, a twin is the source file of the same name in any case.
  */
-export function replicaFilesToHash(source: Manifest, replica: Manifest): (entry: Entry) => boolean {
+export function replicaFilesToHash(source: Manifest, replica: Manifest, comparison?: Comparison): (entry: Entry) => boolean {
+  const key = comparison?.caseSensitive === false ? foldCase : (path: string) => path
   const sourceFiles = new Map<string, Entry>()
-  for (const e of source.entries) if (e.type === 'file') sourceFiles.set(e.path, e)
-  const replicaPaths = new Set(replica.entries.map((e) => e.path))
+  for (const e of source.entries) if (e.type === 'file') sourceFiles.set(key(e.path), e)
+  const replicaPaths = new Set(replica.entries.map((e) => key(e.path)))
   const missingSizes = new Set<number>()
-  for (const e of sourceFiles.values()) if (!replicaPaths.has(e.path)) missingSizes.add(e.size)
+  for (const [path, e] of sourceFiles) if (!replicaPaths.has(path)) missingSizes.add(e.size)
 
   return (entry) => {
-    const twin = sourceFiles.get(entry.path)
+    const twin = sourceFiles.get(key(entry.path))
     if (twin) return twin.size === entry.size
     return missingSizes.has(entry.size)
   }

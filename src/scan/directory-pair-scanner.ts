@@ -3,8 +3,7 @@ import {join} from 'node:path'
 import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-hashes.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeFn} from '../filter/exclude-filter.js'
-import {entriesMatch, exactComparison} from '../plan/equality.js'
-import type {CompareMode} from '../plan/plan.js'
+import {entriesMatch, type Comparison} from '../plan/equality.js'
 import type {ScanSettings} from '../settings.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
@@ -127,7 +126,7 @@ export class DirectoryPairScanner {
     const source = listings.source?.entries ?? []
     const replica = listings.replica?.entries ?? []
     this.takeRemembered(listings, remembered, result)
-    if (this.config.settings.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
+    if (this.config.settings.comparison.compare === 'md5') this.fillHashes(source, replica, result, warn, budget)
     for (const side of ['source', 'replica'] as const) {
       const listing = listings[side]
       if (listing) this.handBackHashes(side, listing.entries, remembered[side] ? job.hashes?.[side] ?? '' : undefined, result)
@@ -135,7 +134,7 @@ export class DirectoryPairScanner {
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
     mergeByPath(source, replica, (src, rep) => {
-      if (src && rep && isSettled(src, rep, this.config.settings.compare)) {
+      if (src && rep && isSettled(src, rep, this.config.settings.comparison)) {
         result.matched++
         return
       }
@@ -218,7 +217,7 @@ export class DirectoryPairScanner {
    * only twins of such source files: a replica file is read only beside its source twin.
    */
   private deferrals(remembered: Partial<Record<Side, DirectoryHashes>>) {
-    if (this.config.settings.compare !== 'md5') return undefined
+    if (this.config.settings.comparison.compare !== 'md5') return undefined
     const unknown = (side: Side, name: string) => !remembered[side]?.has(name)
     return {
       source: (name: string) => unknown('source', name),
@@ -359,10 +358,10 @@ export function applyHash(entry: Entry, outcome: FileHash | {error: string}, cou
 }
 
 /** Whether a pair needs no operation at all, so the planner need not see it. */
-function isSettled(src: Entry, rep: Entry, compare: CompareMode): boolean {
+function isSettled(src: Entry, rep: Entry, comparison: Comparison): boolean {
   if (src.unreadable || rep.unreadable || src.type !== rep.type || src.type === 'dir') return false
-  if (compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
-  return entriesMatch(src, rep, exactComparison(compare))
+  if (comparison.compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
+  return entriesMatch(src, rep, comparison)
 }
 
 /** Whether a file's entry has what the hash cache keys on (inode, ctime, mtime in ns). */

@@ -83,7 +83,7 @@ export async function scanPair(roots: Record<Side, string>, settings: ScanSettin
   // The source must be a readable directory; the replica may be missing (apply creates it).
   checkRoot(roots.source, false)
   const replicaExists = checkRoot(roots.replica, true)
-  const caches = settings.compare === 'md5' ? run.caches : undefined
+  const caches = settings.comparison.compare === 'md5' ? run.caches : undefined
   const config: PairScanConfig = {roots, settings, caching: caches !== undefined, scanStartNs: wallClockNs()}
   const scan = new PairScan(config, {...run, caches}, replicaExists)
   // Scanner threads are stopped at once, even in the middle of a large file.
@@ -92,7 +92,7 @@ export async function scanPair(roots: Record<Side, string>, settings: ScanSettin
   try {
     await scan.walk()
     scan.finishManifests()
-    if (settings.compare === 'md5') await scan.hashRemaining()
+    if (settings.comparison.compare === 'md5') await scan.hashRemaining()
     if (caches) scan.updateCaches(caches)
     return scan.result()
   } finally {
@@ -251,7 +251,7 @@ class PairScan {
    */
   async hashRemaining(): Promise<void> {
     const {source, replica} = this.manifests
-    const needed = replicaFilesToHash(source, replica)
+    const needed = replicaFilesToHash(source, replica, this.config.settings.comparison)
     const tasks: Array<{task: HashTask; entries: Partial<Record<Side, Entry>>; bytes: number}> = []
     const wants = (e: Entry | undefined): e is Entry => e?.type === 'file' && !e.unreadable && e.md5 === undefined
     mergeByPath(source.entries, replica.entries, (src, rep) => {
