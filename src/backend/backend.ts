@@ -52,7 +52,7 @@ export interface ExpectedEntry {
 }
 
 /** What a change that creates an entry expects to find at its path: nothing. */
-export const ABSENT = 'absent'
+export const ABSENT = 'absent' as const
 
 /** What a change expects at its path: an entry as planned, or `ABSENT`. */
 export type ExpectedState = ExpectedEntry | typeof ABSENT

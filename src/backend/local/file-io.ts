@@ -1,7 +1,7 @@
 import {constants, copyFileSync, lstatSync, readlinkSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
 import {chmod, copyFile, lstat, readlink, realpath, rename, unlink} from 'node:fs/promises'
 
-import {hashFileSync, ReadBuffers, type FileHash} from '../scan/hash-sync.js'
+import {hashFileSync, ReadBuffers, type FileHash} from '../../scan/hash-sync.js'
 import {hashFileAsync} from './hash-file.js'
 import {setMtime, setMtimeSync} from './timestamps.js'
 
