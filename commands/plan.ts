@@ -9,9 +9,10 @@ import {
   renderPlan,
   renderWarnings,
   realpathOfMaybeMissing,
+  toPlanJson,
   TreesyncError,
   writePlanFile,
-  type Plan,
+  type PlanJson,
 } from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
@@ -45,7 +46,7 @@ export default class PlanCommand extends TreesyncCommand {
     }),
   }
 
-  async run(): Promise<Plan> {
+  async run(): Promise<PlanJson> {
     const interrupts = this.stopOnSignals()
     const {args, flags} = await this.parse(PlanCommand)
     // Plan shows its result on stdout; only warnings go to the console log (stderr).
@@ -65,7 +66,7 @@ export default class PlanCommand extends TreesyncCommand {
         process.stdout.write(renderPlan(plan, session.out, diffs))
       }
       if (flags['detailed-exitcode'] && plan.operations.length > 0) process.exitCode = 2
-      return plan
+      return toPlanJson(plan)
     } finally {
       await session.close()
     }

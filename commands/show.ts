@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {colourWanted, createStyle, readPlanFile, renderPlan, renderWarnings, type Plan} from '../src/index.js'
+import {colourWanted, createStyle, readPlanFile, renderPlan, renderWarnings, toPlanJson, type PlanJson} from '../src/index.js'
 import {TreesyncCommand} from './shared/base-command.js'
 
 export default class ShowCommand extends TreesyncCommand {
@@ -11,11 +11,11 @@ export default class ShowCommand extends TreesyncCommand {
     planfile: Args.string({description: 'a plan written by `plan --out`', required: true}),
   }
 
-  async run(): Promise<Plan> {
+  async run(): Promise<PlanJson> {
     const {args} = await this.parse(ShowCommand)
     const plan = await readPlanFile(args.planfile)
     process.stderr.write(renderWarnings(plan.warnings, createStyle(colourWanted(process.stderr, process.env))))
     if (!this.jsonEnabled()) process.stdout.write(renderPlan(plan, createStyle(colourWanted(process.stdout, process.env))))
-    return plan
+    return toPlanJson(plan)
   }
 }

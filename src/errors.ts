@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'SOURCE_NOT_DIR'
   | 'REPLICA_NOT_DIR'
   | 'ROOTS_OVERLAP'
+  | 'BAD_ROOT'
+  | 'ROOT_UNSUPPORTED'
   | 'LOG_UNWRITABLE'
   | 'NOT_CONFIRMED'
   | 'PLAN_INVALID'

@@ -3,6 +3,7 @@
  * engine returns values, throws `TreesyncError`s and reports progress through callbacks.
  */
 export {TreesyncError, isTreesyncError, describeFsError, type ErrorCode} from './errors.js'
+export {formatRootSpec, parseRootSpec, type LocalRootSpec, type RootKind, type RootSpec, type S3RootSpec, type SftpRootSpec} from './backend/root-spec.js'
 export {isWithin, realpathOfMaybeMissing, resolveMaybeMissing, resolveRoots, type RootOptions, type Roots} from './roots.js'
 export type {Entry, EntryType, Manifest, ScanWarning} from './tree/entry.js'
 export {comparePaths, parentPath, relativePathProblem} from './tree/paths.js'
@@ -46,6 +47,7 @@ export {applyRecorded, type RecordedApplyOptions} from './apply/apply-recorded.j
 export {findTemporariesIn, sweepTemporaries} from './apply/sweep-temporaries.js'
 export {assertPlanRoots, verifyPlan, type Staleness} from './apply/verify-plan.js'
 export {readPlanFile, writePlanFile} from './planfile/plan-file.js'
+export {toPlanJson, type PlanJson} from './planfile/plan-json.js'
 export {validatePlan} from './planfile/validate-plan.js'
 export {Logger, streamSink, type LineStream, type LogSink} from './log/logger.js'
 export {LOG_MOVE_CHECK_MS, openLogFile, type FileSink, type LogFileOptions} from './log/log-file.js'

@@ -1,6 +1,7 @@
 import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
+import {localRootPaths} from './backend/local-roots.js'
 import {describeFsError, TreesyncError} from './errors.js'
 
 /** The two roots of a sync, as real absolute paths (symlinks resolved). */
@@ -22,12 +23,14 @@ export interface RootOptions {
 }
 
 /**
- * Validates and resolves SOURCE and REPLICA: the source must be an existing directory,
- * the replica a directory or absent (its parent present, unless `mkpath`), and neither may
- * contain the other once symlinks are resolved (syncing a tree into itself would recurse
- * or delete the source).
+ * Validates and resolves SOURCE and REPLICA: both are root specs naming local folders
+ * (`host:path`, `sftp://…` and `s3://…` are refused before anything is touched, see
+ * `localRootPaths`), the source must be an existing directory, the replica a directory or
+ * absent (its parent present, unless `mkpath`), and neither may contain the other once
+ * symlinks are resolved (syncing a tree into itself would recurse or delete the source).
  */
-export async function resolveRoots(source: string, replica: string, options: RootOptions = {}): Promise<Roots> {
+export async function resolveRoots(sourceSpec: string, replicaSpec: string, options: RootOptions = {}): Promise<Roots> {
+  const {source, replica} = localRootPaths(sourceSpec, replicaSpec)
   const sourceAbs = resolve(source)
   let sourceReal: string
   try {

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Args, Errors, Flags} from '@oclif/core'
 
 /** SOURCE and REPLICA, shared by plan, apply and watch. */
 export const rootArgs = {
@@ -13,6 +13,17 @@ export const syncFlags = {
     options: ['md5', 'size-mtime'],
     default: 'md5',
   }),
+  'modify-window': Flags.custom<number>({
+    description: 'mtimes this many seconds apart are equal, as rsync --modify-window (default: the coarser mtime precision of the two roots, e.g. 2 s on FAT)',
+    helpValue: 'SECONDS',
+    async parse(input) {
+      const seconds = Number(input)
+      if (input.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 86_400) {
+        throw new Errors.CLIError(`expected a number of seconds from 0 to 86400, got ${JSON.stringify(input)}`)
+      }
+      return seconds
+    },
+  })(),
   concurrency: Flags.integer({min: 1, description: 'filesystem operations in flight; scanning uses at most N threads, this one included (default: from the core count)'}),
   'log-file': Flags.string({description: 'append timestamped log lines to this file'}),
   'cache-dir': Flags.string({

@@ -13,6 +13,7 @@ const PLANNING_FLAGS: Readonly<Record<string, string>> = {
   exclude: 'the plan already decides what is synced',
   'exclude-from': 'the plan already decides what is synced',
   compare: 'the plan already decided how files are compared',
+  'modify-window': 'the plan already decided how files are compared',
 }
 
 /**

@@ -30,6 +30,7 @@ import {ScanSpinner} from './progress.js'
 /** Flag values a planning command passes in (after oclif parsed them). */
 export interface SessionFlags {
   compare: string
+  'modify-window'?: number
   concurrency?: number
   'log-file'?: string
   /** A plan file being written (plan --out): like the log file, never part of the sync. */
@@ -52,6 +53,8 @@ export interface Session {
   out: Style
   err: Style
   compare: CompareMode
+  /** `--modify-window`, in seconds (undefined: from the roots' precision). */
+  modifyWindowSeconds: number | undefined
   concurrency: number | undefined
   /** Whether log lines also go to the console (apply, watch) or only to the log file (plan). */
   consoleLog: boolean
@@ -100,6 +103,7 @@ export async function openSession(
     out: createStyle(colourWanted(process.stdout, process.env)),
     err: createStyle(colourWanted(process.stderr, process.env)),
     compare: flags.compare as CompareMode,
+    modifyWindowSeconds: flags['modify-window'],
     concurrency: flags.concurrency,
     consoleLog: consoleLog !== false,
     hashCacheDir: flags['no-cache'] ? undefined : cacheDir,

@@ -3,7 +3,7 @@ import type {Operation, OperationKind} from './operation.js'
 import {copiesData, OPERATION_KINDS} from './operation.js'
 
 export const PLAN_FORMAT = 'treesync-plan'
-export const PLAN_VERSION = 1
+export const PLAN_VERSION = 2
 
 /** How files are judged equal. */
 export type CompareMode = 'md5' | 'size-mtime'
@@ -23,7 +23,7 @@ export function hasReadErrors(plan: Pick<Plan, 'warnings'>): boolean {
   return plan.warnings.some((w) => w.level === 'error')
 }
 
-/** A plan: the versioned envelope of the contract, ready to serialise as JSON. */
+/** A plan: the versioned envelope of the contract; `toPlanJson` makes its JSON document. */
 export interface Plan {
   format: typeof PLAN_FORMAT
   version: typeof PLAN_VERSION

@@ -3,16 +3,18 @@ import {readFile, rename, unlink, writeFile} from 'node:fs/promises'
 import {describeFsError, TreesyncError} from '../errors.js'
 import type {Plan} from '../plan/plan.js'
 import {tempPathBeside} from '../tree/temp-name.js'
+import {toPlanJson} from './plan-json.js'
 import {validatePlan} from './validate-plan.js'
 
 /**
- * Writes a plan as JSON, atomically: a temporary file beside the target, renamed into
- * place, so a reader never sees half a plan and an old plan is replaced whole.
+ * Writes a plan as its JSON document (`toPlanJson`), atomically: a temporary file beside
+ * the target, renamed into place, so a reader never sees half a plan and an old plan is
+ * replaced whole.
  */
 export async function writePlanFile(path: string, plan: Plan): Promise<void> {
   const temp = tempPathBeside(path)
   try {
-    await writeFile(temp, JSON.stringify(plan, null, 2) + '\n', {flag: 'wx'})
+    await writeFile(temp, JSON.stringify(toPlanJson(plan), null, 2) + '\n', {flag: 'wx'})
     await rename(temp, path)
   } catch (error) {
     // EEXIST: the temporary's name was taken (it is created exclusively), so it is not ours.

@@ -1,24 +1,18 @@
-import {isAbsolute, normalize} from 'node:path'
-
 import {TreesyncError} from '../errors.js'
 import type {Operation, Reason, ReplicaState} from '../plan/operation.js'
 import {PLAN_FORMAT, PLAN_VERSION, summarize, type Plan, type PlanWarning} from '../plan/plan.js'
-import {relativePathProblem} from '../tree/paths.js'
+import {count, hex, Invalid, linkTarget, mode, mtime, object, oneOf, relativePath, string, type Json} from './json-fields.js'
+import {entryCounts, readableVersion, rootCapabilities, rootText} from './validate-envelope.js'
 
 const REASONS: readonly Reason[] = ['missing', 'extra', 'size', 'content', 'mtime', 'mode', 'type', 'target', 'moved']
 const ENTRY_TYPES = ['file', 'dir', 'symlink'] as const
-const MD5 = /^[0-9a-f]{32}$/
-
-/** A plan-file problem, located by a JSON path such as `operations[3].path`. */
-class Invalid extends Error {}
-
-type Json = Record<string, unknown>
 
 /**
- * Checks that an untrusted value is a plan this version of treesync wrote, field by field,
- * and returns it as a typed Plan. Any violation rejects the whole plan: wrong format or
- * version, a field of the wrong type, an unknown op or reason, or a path that is absolute,
- * empty, has `.`/`..` segments or a NUL (a backslash only where it would make one of those).
+ * Checks that an untrusted value is a plan treesync wrote (format version 1 or 2), field
+ * by field, and returns it as a typed Plan of the current version. Any violation rejects
+ * the whole plan: wrong format or version, a field of the wrong type, a root that is not
+ * a canonical root spec, an unknown op or reason, or a path that is absolute, empty, has
+ * `.`/`..` segments or a NUL (a backslash only where it would make one of those).
  * Unknown extra fields are dropped.
  */
 export function validatePlan(value: unknown, origin: string): Plan {
@@ -33,23 +27,21 @@ export function validatePlan(value: unknown, origin: string): Plan {
 function toPlan(value: unknown): Plan {
   const plan = object(value, 'the document')
   if (plan.format !== PLAN_FORMAT) throw new Invalid(`format is ${JSON.stringify(plan.format)}, expected "${PLAN_FORMAT}"`)
-  if (plan.version !== PLAN_VERSION) {
-    throw new Invalid(`version ${JSON.stringify(plan.version)} is not supported (this treesync reads version ${PLAN_VERSION})`)
-  }
-  const source = absolutePath(plan.source, 'source')
-  const replica = absolutePath(plan.replica, 'replica')
+  const version = readableVersion(plan)
+  const source = rootText(plan.source, 'source', version)
+  const replica = rootText(plan.replica, 'replica', version)
   const createdAt = string(plan.createdAt, 'createdAt')
   if (Number.isNaN(Date.parse(createdAt))) throw new Invalid('createdAt is not a date')
   const compare = oneOf(plan.compare, ['md5', 'size-mtime'] as const, 'compare')
   if (!Array.isArray(plan.operations)) throw new Invalid('operations is not a list')
   const operations = plan.operations.map((op, i) => toOperation(op, `operations[${i}]`))
   const warnings = plan.warnings === undefined ? [] : toWarnings(plan.warnings)
-  // Older or hand-made plans may lack the count: then the removals are all we know of.
+  // Without counts (version 1 may lack them), the replica held at least what the plan
+  // removes or moves, and the source at least what it makes or keeps.
   const removals = operations.filter((op) => op.op === 'delete' || op.op === 'rmdir' || op.op === 'rename').length
-  const replicaEntries = plan.replicaEntries === undefined ? removals : count(plan.replicaEntries, 'replicaEntries')
-  // Likewise the entries the plan makes or keeps: the source holds at least those.
-  const sourceEntries = plan.sourceEntries === undefined ? operations.length - removals : count(plan.sourceEntries, 'sourceEntries')
+  const entries = entryCounts(plan, version, removals, operations.length - removals)
   if (plan.createsReplica !== undefined && plan.createsReplica !== true) throw new Invalid('createsReplica is not true')
+  const capabilities = version === 1 ? undefined : rootCapabilities(plan.capabilities)
   const summary = summarize(operations)
   return {
     format: PLAN_FORMAT,
@@ -61,9 +53,10 @@ function toPlan(value: unknown): Plan {
     operations,
     summary,
     warnings,
-    replicaEntries,
-    sourceEntries,
+    replicaEntries: entries.replica,
+    sourceEntries: entries.source,
     ...(plan.createsReplica ? {createsReplica: true as const} : {}),
+    ...(capabilities ? {capabilities} : {}),
   }
 }
 
@@ -130,59 +123,4 @@ function toWarnings(value: unknown): PlanWarning[] {
     const level = warning.level === undefined ? {} : {level: oneOf(warning.level, ['error'] as const, `warnings[${i}].level`)}
     return {path: string(warning.path, `warnings[${i}].path`), message: string(warning.message, `warnings[${i}].message`), ...level}
   })
-}
-
-function object(value: unknown, at: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(`${at} is not an object`)
-  return value as Json
-}
-
-function string(value: unknown, at: string): string {
-  if (typeof value !== 'string') throw new Invalid(`${at} is not a string`)
-  return value
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: string): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new Invalid(`${at} ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`)
-  }
-  return value as T
-}
-
-function relativePath(value: unknown, at: string): string {
-  const problem = relativePathProblem(value)
-  if (problem) throw new Invalid(`${at} ${problem}`)
-  return value as string
-}
-
-function absolutePath(value: unknown, at: string): string {
-  const path = string(value, at)
-  if (!isAbsolute(path) || path.includes('\0') || normalize(path) !== path) throw new Invalid(`${at} is not a normalised absolute path`)
-  return path
-}
-
-function linkTarget(value: unknown, at: string): string {
-  const target = string(value, at)
-  if (target === '' || target.includes('\0')) throw new Invalid(`${at} is not a valid symlink target`)
-  return target
-}
-
-function count(value: unknown, at: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Invalid(`${at} is not a non-negative integer`)
-  return value as number
-}
-
-function mode(value: unknown, at: string): number {
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 0o7777) throw new Invalid(`${at} is not a permission mode`)
-  return value as number
-}
-
-function mtime(value: unknown, at: string): number {
-  if (!Number.isSafeInteger(value)) throw new Invalid(`${at} is not a whole number of milliseconds`)
-  return value as number
-}
-
-function hex(value: unknown, at: string): string {
-  if (typeof value !== 'string' || !MD5.test(value)) throw new Invalid(`${at} is not an MD5 hex digest`)
-  return value
 }

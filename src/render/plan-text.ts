@@ -4,6 +4,7 @@ import type {Operation} from '../plan/operation.js'
 import type {Plan, PlanSummary, PlanWarning} from '../plan/plan.js'
 import {comparePaths} from '../tree/paths.js'
 import type {FileDiff} from '../diff/update-diffs.js'
+import {renderCapabilities} from './capabilities-text.js'
 import {renderFileDiff} from './diff-text.js'
 import {formatBytes} from './format-bytes.js'
 import {quotePath} from './quote-path.js'
@@ -26,8 +27,9 @@ export const SIGILS: Record<Operation['op'], string> = {
  * saved plan renders exactly like a fresh one.
  */
 export function renderPlan(plan: Plan, style: Style, diffs: readonly FileDiff[] = []): string {
+  const limits = renderCapabilities(plan, plan.capabilities).map((line) => `${style.dim(line)}\n`).join('')
   if (plan.operations.length === 0) {
-    return `${style.bold('No changes.')} The replica ${quotePath(plan.replica)} already mirrors ${quotePath(plan.source)}.\n`
+    return `${limits}${style.bold('No changes.')} The replica ${quotePath(plan.replica)} already mirrors ${quotePath(plan.source)}.\n`
   }
   const diffByPath = new Map(diffs.map((d) => [d.path, d]))
   const lines = [
@@ -43,7 +45,7 @@ export function renderPlan(plan: Plan, style: Style, diffs: readonly FileDiff[] 
     '',
     style.bold(planLine(plan.summary)),
   ]
-  return lines.join('\n') + '\n'
+  return limits + lines.join('\n') + '\n'
 }
 
 /**

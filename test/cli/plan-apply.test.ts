@@ -120,7 +120,7 @@ describe('plan and apply, end to end', () => {
     assert.equal(result.code, 0, result.stderr)
     const plan = parseJson(result.stdout) as PlanJson
     assert.equal(plan.format, 'treesync-plan')
-    assert.equal(plan.version, 1)
+    assert.equal(plan.version, 2)
     assert.equal(plan.source, await realpath(src))
     assert.equal(plan.replica, await realpath(rep))
     assert.match(plan.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$/)

@@ -3,40 +3,13 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {readPlanFile, validatePlan, writePlanFile, type Plan} from '../../src/index.js'
+import {readPlanFile, toPlanJson, validatePlan, writePlanFile} from '../../src/index.js'
 import {tempDir} from '../helpers/temp-dir.js'
+import {samplePlan} from './sample-plan.js'
 
-const MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
-
-/** A valid plan with one operation of each kind. */
-export function samplePlan(): Plan {
-  return {
-    format: 'treesync-plan',
-    version: 1,
-    source: '/srv/source',
-    replica: '/srv/replica',
-    createdAt: '2026-11-24T10:15:02.123Z',
-    compare: 'md5',
-    operations: [
-      {op: 'mkdir', path: 'docs', reason: 'missing', mode: 0o755, mtimeMs: 1},
-      {op: 'create', path: 'docs/a.txt', type: 'file', size: 0, md5: MD5, mode: 0o644, mtimeMs: 2, reason: 'missing'},
-      {op: 'create', path: 'link', type: 'symlink', target: 'docs', reason: 'missing'},
-      {op: 'update', path: 'b.bin', type: 'file', size: 0, md5: MD5, mode: 0o644, mtimeMs: 3, reason: 'content', replica: {type: 'file', size: 4, mtimeMs: 1}},
-      {op: 'meta', path: 'c.txt', type: 'file', reason: 'mtime', mode: 0o644, mtimeMs: 4, replica: {type: 'file', size: 1, mtimeMs: 1}},
-      {op: 'rename', from: 'old/n.txt', path: 'new.txt', type: 'file', reason: 'moved', size: 0, md5: MD5, mode: 0o644, mtimeMs: 5, replica: {type: 'file', size: 0, mtimeMs: 1, md5: MD5}},
-      {op: 'delete', path: 'stale.log', type: 'file', reason: 'extra', replica: {type: 'file', size: 3, mtimeMs: 1}},
-      {op: 'rmdir', path: 'old', reason: 'extra', replica: {type: 'dir', mtimeMs: 1, mode: 0o755}},
-    ],
-    summary: {create: 2, update: 1, delete: 1, mkdir: 1, rmdir: 1, meta: 1, rename: 1, bytes: 0},
-    warnings: [],
-    replicaEntries: 5,
-    sourceEntries: 6,
-  }
-}
-
-/** Applies `edit` to a deep copy of the sample plan (as parsed JSON, so anything goes). */
+/** Applies `edit` to the sample plan's JSON document (parsed, so anything goes). */
 function mutated(edit: (plan: Record<string, any>) => void): unknown {
-  const plan = JSON.parse(JSON.stringify(samplePlan()))
+  const plan = JSON.parse(JSON.stringify(toPlanJson(samplePlan())))
   edit(plan)
   return plan
 }
@@ -64,7 +37,8 @@ describe('validatePlan accepts what treesync writes', () => {
 describe('validatePlan rejects a hostile or foreign plan whole', () => {
   const cases: Array<[string, (plan: Record<string, any>) => void, RegExp]> = [
     ['another format', (p) => (p.format = 'terraform-plan'), /format/],
-    ['another version', (p) => (p.version = 2), /version 2 is not supported/],
+    ['another version', (p) => (p.version = 3), /version 3 is not supported \(this treesync reads versions 1 and 2\)/],
+    ['a version as text', (p) => (p.version = '2'), /version "2" is not supported/],
     ['operations not a list', (p) => (p.operations = {}), /operations is not a list/],
     ['an unknown op', (p) => (p.operations[0].op = 'chmod'), /operations\[0\]\.op "chmod"/],
     ['an unknown reason', (p) => (p.operations[0].reason = 'because'), /reason/],
@@ -103,7 +77,7 @@ describe('validatePlan rejects a hostile or foreign plan whole', () => {
   }
 
   test('rejects a document that is a list, not an object', () => {
-    assert.throws(() => validatePlan([samplePlan()], 'p.json'), /the document is not an object/)
+    assert.throws(() => validatePlan([toPlanJson(samplePlan())], 'p.json'), /the document is not an object/)
   })
 
   test('rejects a file that is not JSON', async (t) => {

@@ -3,6 +3,8 @@ import {describe, test} from 'node:test'
 
 import type {Operation, Plan, ReplicaState} from '../../src/index.js'
 import {createStyle, renderOperation, renderPlan, summarize} from '../../src/index.js'
+import {FULL_CAPABILITIES} from '../../src/backend/capabilities.js'
+import {formatPrecision} from '../../src/render/capabilities-text.js'
 
 const T0 = 1_704_164_645_678
 const PLAIN = createStyle(false)
@@ -18,7 +20,7 @@ const strip = (text: string): string => text.replace(new RegExp(ANSI.source, 'g'
 function planOf(operations: Operation[]): Plan {
   return {
     format: 'treesync-plan',
-    version: 1,
+    version: 2,
     source: '/data/src',
     replica: '/data/replica',
     createdAt: '2026-11-24T10:15:02.123Z',
@@ -116,5 +118,34 @@ describe('renderPlan', () => {
     const coloured = renderPlan(plan, COLOUR)
     assert.match(coloured, ANSI)
     assert.equal(strip(coloured), renderPlan(plan, PLAIN))
+  })
+})
+
+describe('a plan names the limits of its roots at the top', () => {
+  const FAT = {...FULL_CAPABILITIES, mtimePrecisionNs: 2e9, modes: false, symlinks: false, caseSensitive: false}
+  const create: Operation = {op: 'create', path: 'a', type: 'file', size: 1, reason: 'missing', ...FILE}
+
+  test('a FAT replica: mtimes to 2 s, no modes, no symlinks, names ignore case; a full source says nothing', () => {
+    const text = renderPlan({...planOf([create]), capabilities: {source: FULL_CAPABILITIES, replica: FAT}}, PLAIN)
+    assert.equal(
+      text.split('\n')[0],
+      'Replica /data/replica keeps: mtimes to 2 s, no permission bits, no symbolic links, names ignore case.',
+    )
+    assert.match(text.split('\n')[1]!, /^treesync will mirror/)
+  })
+
+  test('also above "No changes.", and for a limited source', () => {
+    const oneSecond = {...FULL_CAPABILITIES, mtimePrecisionNs: 1e9}
+    const text = renderPlan({...planOf([]), capabilities: {source: oneSecond, replica: FULL_CAPABILITIES}}, PLAIN)
+    assert.equal(text, 'Source /data/src keeps: mtimes to 1 s.\nNo changes. The replica /data/replica already mirrors /data/src.\n')
+  })
+
+  test('full roots, or a version 1 plan without capabilities: no such line', () => {
+    assert.match(renderPlan({...planOf([create]), capabilities: {source: FULL_CAPABILITIES, replica: FULL_CAPABILITIES}}, PLAIN), /^treesync will mirror/)
+    assert.match(renderPlan(planOf([create]), PLAIN), /^treesync will mirror/)
+  })
+
+  test('precisions read as people say them', () => {
+    assert.deepEqual([1, 1000, 1e6, 1e7, 1e8, 1e9, 2e9].map(formatPrecision), ['1 ns', '1 µs', '1 ms', '10 ms', '100 ms', '1 s', '2 s'])
   })
 })

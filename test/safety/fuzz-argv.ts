@@ -40,8 +40,8 @@ interface Pools {
 
 function pools(s: Scene): Pools {
   return {
-    sources: [s.source, s.source, s.source, s.sentinel, s.replica, join(s.root, 'missing'), s.file, s.planFile, '', '.', 'source', `${s.source}/`, `${s.sentinel}/../source`, join(s.replica, 'link'), 'x'.repeat(300), '-', 'caf\u00e9', '/'],
-    replicas: [s.replica, s.replica, s.replica, join(s.scratch, 'new-replica'), join(s.scratch, 'a/b/c'), s.file, join(s.file, 'sub'), join(s.replica, 'docs'), 'relative-replica', join(s.scratch, 'caf\u00e9 r\u00e9plique')],
+    sources: [s.source, s.source, s.source, s.sentinel, s.replica, join(s.root, 'missing'), s.file, s.planFile, '', '.', 'source', `${s.source}/`, `${s.sentinel}/../source`, join(s.replica, 'link'), 'x'.repeat(300), '-', 'caf\u00e9', '/', 'user@host:/src', 's3://bucket'],
+    replicas: [s.replica, s.replica, s.replica, join(s.scratch, 'new-replica'), join(s.scratch, 'a/b/c'), s.file, join(s.file, 'sub'), join(s.replica, 'docs'), 'relative-replica', join(s.scratch, 'caf\u00e9 r\u00e9plique'), 'nas:backup', `sftp://nas${s.replica}`, 's3://'],
     overlapping: (source) =>
       source === s.source || source === `${s.source}/` || source === `${s.sentinel}/../source`
         ? [s.source, join(s.source, 'docs'), join(s.source, 'new'), `${s.source}/.`, s.root, '/']

@@ -165,7 +165,8 @@ const MUTATIONS: Array<[number, Mutation]> = [
   }],
   [5, (p, r) => {
     const op = someOp(p, r)
-    const targets: Array<[Json, string]> = [[p, 'replicaEntries'], [p, 'sourceEntries'], [p, 'version']]
+    const targets: Array<[Json, string]> = [[p, 'version']]
+    if (typeof p.entries === 'object' && p.entries !== null) targets.push([p.entries, 'replica'], [p.entries, 'source'])
     if (op) {
       for (const k of ['size', 'mode', 'mtimeMs']) targets.push([op, k], [op, k])
       if (typeof op.replica === 'object' && op.replica !== null) for (const k of ['size', 'mode', 'mtimeMs']) targets.push([op.replica, k])
@@ -218,14 +219,14 @@ const MUTATIONS: Array<[number, Mutation]> = [
     // are invalid, overlapping, not directories, or symlinks that resolve elsewhere.
     const values: Json[] =
       key === 'replica'
-        ? ['replica', `${s.replica}/`, `${s.sentinel}/../replica`, s.source, join(s.source, 'docs'), s.file, join(s.replica, 'link'), join(s.replica, 'link', 'sub'), '/', '', `${s.replica}\u0000`, s.root, 7, null]
-        : ['source', `${s.source}/`, s.sentinel, s.replica, join(s.replica, 'link'), join(s.replica, 'gone'), s.file, '/', s.root, '', join(s.root, 'missing'), 7, null]
+        ? ['replica', `${s.replica}/`, `${s.sentinel}/../replica`, s.source, join(s.source, 'docs'), s.file, join(s.replica, 'link'), join(s.replica, 'link', 'sub'), '/', '', `${s.replica}\u0000`, s.root, 7, null, `sftp://nas${s.replica}`, `nas:${s.replica}`, 's3://bucket/replica', 'replica:x']
+        : ['source', `${s.source}/`, s.sentinel, s.replica, join(s.replica, 'link'), join(s.replica, 'gone'), s.file, '/', s.root, '', join(s.root, 'missing'), 7, null, `sftp://u@nas:2222${s.source}`, 's3://bucket', 'source:']
     p[key] = pick(r, values)
     return `${key} root -> ${JSON.stringify(p[key])}`
   }],
   [2, (p, r) => {
     if (r() < 0.5) p.format = pick(r, ['treesync-plan2', 'Treesync-Plan', '', 'terraform-plan', null, 1])
-    else p.version = pick(r, [2, 0, -1, '1', 1.5, null, raw('1.0'), raw('1e0'), 99])
+    else p.version = pick(r, [3, 1, 0, -1, '2', 1.5, null, raw('2.0'), raw('2e0'), 99])
     return `format/version -> ${JSON.stringify(p.format)} ${JSON.stringify(p.version)}`
   }],
   [1, (p, r) => {
@@ -309,7 +310,7 @@ function wholeRandom(random: Random): [string | Buffer, string] {
     ['null', 'null'],
     ['[]', 'an array'],
     ['{}', 'an empty object'],
-    ['{"format":"treesync-plan","version":1}', 'header only'],
+    ['{"format":"treesync-plan","version":2}', 'header only'],
     ['['.repeat(200_000), 'deeply nested arrays (unclosed)'],
     ['['.repeat(5_000) + ']'.repeat(5_000), 'deeply nested arrays'],
     [Buffer.from(Array.from({length: 512}, () => int(random, 256))), 'random bytes'],
