@@ -27,6 +27,8 @@ export interface CopyContext {
   io: FileIo
   /** `--backup-dir`: where overwritten files are kept. */
   backup?: Backup
+  /** Set the mtime again on the final name: FAT drivers (fusefat) reset it when a file is renamed. */
+  mtimeAfterRename?: boolean
 }
 
 /**
@@ -65,6 +67,7 @@ export async function copyIntoPlace(job: CopyJob, ctx: CopyContext): Promise<voi
     if (job.expected !== ABSENT) await ctx.backup?.keepCopy(dest, path)
     await ctx.tree.assertContained(path)
     await io.rename(temp, dest)
+    if (ctx.mtimeAfterRename) await io.setMtime(dest, wanted.mtimeMs)
   } catch (error) {
     // EEXIST: the temporary's name was taken (it is created exclusively), so it is not ours.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {

@@ -4,6 +4,8 @@ import type {CopyJob} from './copy-into-place.js'
 /** The replica a copy worker writes to, given when it starts. */
 export interface CopyRoots {
   replica: string
+  /** See `CopyContext.mtimeAfterRename`. */
+  mtimeAfterRename: boolean
 }
 
 /** Main thread → worker: copies to make, in order, each from a file under `sourceRoot`. */

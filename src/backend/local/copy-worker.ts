@@ -20,7 +20,7 @@ const contexts = new Map<string, CopyContext>()
 
 function contextFor(sourceRoot: string): CopyContext {
   let ctx = contexts.get(sourceRoot)
-  if (!ctx) contexts.set(sourceRoot, (ctx = {source: new RootedTree(sourceRoot, syncIo), tree, io: syncIo}))
+  if (!ctx) contexts.set(sourceRoot, (ctx = {source: new RootedTree(sourceRoot, syncIo), tree, io: syncIo, mtimeAfterRename: roots.mtimeAfterRename}))
   return ctx
 }
 

@@ -26,6 +26,9 @@ import {openForStream} from './hash-file.js'
 import {MissingDirectoryError, RootedTree} from './rooted-tree.js'
 import {streamIntoPlace} from './stream-into-place.js'
 
+/** FAT's mtime step (2 s): a root this coarse is FAT-like. */
+const FAT_MTIME_PRECISION_NS = 2e9
+
 /** How a local backend is set up; all optional. */
 export interface LocalBackendOptions {
   /** What the folder keeps (the probe's findings); default: a full POSIX filesystem. */
@@ -52,6 +55,8 @@ export class LocalBackend implements Backend {
   private readonly io: FileIo
   private readonly backup: Backup | undefined
   private readonly pool: CopyPool | undefined
+  /** FAT drivers (fusefat) reset a file's mtime when it is renamed: copies set it again on the final name. */
+  private readonly mtimeAfterRename: boolean
 
   constructor(
     readonly root: string,
@@ -63,7 +68,8 @@ export class LocalBackend implements Backend {
     this.backup = options.backup && new Backup(options.backup.dir, options.backup.startedAt)
     // Backups and injected copies are not made for worker threads.
     const workers = options.copyFile || options.backup ? 0 : (options.copyWorkers ?? 0)
-    this.pool = workers > 0 ? new CopyPool({replica: root}, workers) : undefined
+    this.mtimeAfterRename = this.capabilities.mtimePrecisionNs >= FAT_MTIME_PRECISION_NS
+    this.pool = workers > 0 ? new CopyPool({replica: root, mtimeAfterRename: this.mtimeAfterRename}, workers) : undefined
     this.copyWorkers = this.pool?.size ?? 0
   }
 
@@ -102,7 +108,7 @@ export class LocalBackend implements Backend {
       if (this.pool) return this.pool.run(from.backend.root, job)
       return copyIntoPlace(job, this.copyContext(from.backend.tree))
     }
-    return streamIntoPlace(path, from, attributes, expected, {tree: this.tree, io: this.io, backup: this.backup})
+    return streamIntoPlace(path, from, attributes, expected, {tree: this.tree, io: this.io, backup: this.backup, mtimeAfterRename: this.mtimeAfterRename})
   }
 
   async symlink(path: string, target: string, expected: ExpectedState): Promise<void> {
@@ -133,7 +139,8 @@ export class LocalBackend implements Backend {
     try {
       await rmdir(this.tree.abs(path))
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
+      // FAT through fusefat says EPERM where others say ENOTEMPTY.
+      if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (await readdir(this.tree.abs(path)).catch(() => [])).length > 0) {
         throw new TreesyncError('PLAN_STALE', 'directory is not empty: it holds entries the plan does not name', path)
       }
       throw error
@@ -171,6 +178,6 @@ export class LocalBackend implements Backend {
   }
 
   private copyContext(source: RootedTree): CopyContext {
-    return {source, tree: this.tree, io: this.io, backup: this.backup}
+    return {source, tree: this.tree, io: this.io, backup: this.backup, mtimeAfterRename: this.mtimeAfterRename}
   }
 }

@@ -14,6 +14,8 @@ export interface StreamTarget {
   tree: RootedTree
   io: FileIo
   backup?: Backup
+  /** See `CopyContext.mtimeAfterRename`. */
+  mtimeAfterRename?: boolean
 }
 
 /**
@@ -60,6 +62,7 @@ export async function streamIntoPlace(path: string, from: SourceFile, wanted: Wr
     if (expected !== ABSENT) await target.backup?.keepCopy(dest, path)
     await tree.assertContained(path)
     await rename(temp, dest)
+    if (target.mtimeAfterRename) await io.setMtime(dest, wanted.mtimeMs)
   } catch (error) {
     await unlink(temp).catch(() => undefined)
     if (!isTreesyncError(error)) await tree.assertContained(path)
