@@ -43,7 +43,8 @@ export interface ApplyOptions {
   now?: () => number
   /**
    * The trees to read from and write to. Default: the plan's roots as local folders (the
-   * replica created if missing), set up from `backupDir`, `copyFile` and `copyWorkers`,
+   * replica created if missing) with the capabilities the plan carries, set up from
+   * `backupDir`, `copyFile` and `copyWorkers`,
    * which are then ignored. Backends passed here are not closed.
    */
   backends?: {source: Backend; replica: Backend}
@@ -73,11 +74,18 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
 
   const opened = options.backends
     ? undefined
-    : await openLocalRoots(plan.source, plan.replica, {
-        backup: options.backupDir ? {dir: options.backupDir, startedAt: new Date(started)} : undefined,
-        copyFile: options.copyFile,
-        copyWorkers: copyWorkersFor(plan.operations, options),
-      })
+    : await openLocalRoots(
+        plan.source,
+        plan.replica,
+        {
+          // What the plan was made for: a FAT replica's copies, say, then set mtimes after their rename.
+          capabilities: plan.capabilities?.replica,
+          backup: options.backupDir ? {dir: options.backupDir, startedAt: new Date(started)} : undefined,
+          copyFile: options.copyFile,
+          copyWorkers: copyWorkersFor(plan.operations, options),
+        },
+        plan.capabilities?.source,
+      )
   try {
     const {source, replica} = (options.backends ?? opened)!
     await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica)}, result, options, opened?.replica.copyWorkers ?? 0)

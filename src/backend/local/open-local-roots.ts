@@ -1,5 +1,6 @@
 import {mkdir} from 'node:fs/promises'
 
+import type {Capabilities} from '../capabilities.js'
 import {LocalBackend, type LocalBackendOptions} from './local-backend.js'
 
 /** A sync's two local folders as backends. */
@@ -11,10 +12,16 @@ export interface LocalRoots {
 /**
  * Opens the source and replica folders of a plan as local backends, creating the replica
  * folder (and its parents) first: a plan into a missing replica creates it. `options` set
- * up the replica (backups, copy workers, an injected copy). Until root specs open backends
- * of every kind, apply and verify open their roots here.
+ * up the replica (backups, copy workers, an injected copy, its capabilities); the source
+ * gets `sourceCapabilities`. Until root specs open backends of every kind, apply opens
+ * its roots here.
  */
-export async function openLocalRoots(source: string, replica: string, options: LocalBackendOptions = {}): Promise<LocalRoots> {
+export async function openLocalRoots(
+  source: string,
+  replica: string,
+  options: LocalBackendOptions = {},
+  sourceCapabilities?: Capabilities,
+): Promise<LocalRoots> {
   await mkdir(replica, {recursive: true})
-  return {source: new LocalBackend(source), replica: new LocalBackend(replica, options)}
+  return {source: new LocalBackend(source, {capabilities: sourceCapabilities}), replica: new LocalBackend(replica, options)}
 }
