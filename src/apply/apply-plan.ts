@@ -1,52 +1,20 @@
-import {mkdir} from 'node:fs/promises'
-
+import type {Backend} from '../backend/backend.js'
+import type {CopyFile} from '../backend/local/file-io.js'
+import {openLocalRoots} from '../backend/local/open-local-roots.js'
 import {describeError} from '../errors.js'
+import type {ApplyEvent, ApplyResult, FailedOperation} from '../model/apply-result.js'
 import {assertGuards, DEFAULT_GUARDS, type DeleteGuards} from '../plan/guards.js'
 import {copiesData, type Operation} from '../plan/operation.js'
-import {summarize, type Plan, type PlanSummary} from '../plan/plan.js'
+import {summarize, type Plan} from '../plan/plan.js'
 import {parentPath} from '../tree/paths.js'
 import {defaultConcurrency, defaultCopyWorkers} from '../util/concurrency.js'
-import {Backup} from './backup.js'
-import {copyIntoPlace, type CopyOperation} from './copy-into-place.js'
-import {CopyPool} from './copy-pool.js'
 import {DirectoryTimes} from './directory-times.js'
-import {promiseIo, type CopyFile} from './file-io.js'
-import {RootedTree} from './rooted-tree.js'
-import {runOperation} from './run-operation.js'
+import {runOperation, type OperationContext} from './run-operation.js'
 import {runInPathOrder} from './schedule.js'
 
-/** An operation that did not complete, with the path it is about. */
-export interface FailedOperation {
-  op: Operation['op']
-  path: string
-  error: string
-}
+export type {ApplyEvent, ApplyResult, FailedOperation, SkippedOperation} from '../model/apply-result.js'
 
-/** An operation not attempted because one it depends on failed. */
-export interface SkippedOperation {
-  op: Operation['op']
-  path: string
-  reason: string
-}
-
-/** What apply did: every plan operation ends up in exactly one of these lists. */
-export interface ApplyResult {
-  applied: Operation[]
-  failed: FailedOperation[]
-  skipped: SkippedOperation[]
-  /** Counts of the operations applied. */
-  summary: PlanSummary
-  durationMs: number
-  /** Copy worker threads this apply started; 0 when file copies were made on this thread. */
-  copyWorkers: number
-}
-
-/** Progress of an apply, one event per operation outcome. */
-export type ApplyEvent =
-  | {type: 'applied'; op: Operation}
-  | {type: 'failed'; failure: FailedOperation}
-  | {type: 'skipped'; op: Operation; reason: string}
-
+/** How to apply a plan; all optional. */
 export interface ApplyOptions {
   concurrency?: number
   /**
@@ -73,6 +41,13 @@ export interface ApplyOptions {
   copyWorkers?: number
   /** Clock for the duration; injectable for tests. */
   now?: () => number
+  /**
+   * The trees to read from and write to. Default: the plan's roots as local folders (the
+   * replica created if missing) with the capabilities the plan carries, set up from
+   * `backupDir`, `copyFile` and `copyWorkers`,
+   * which are then ignored. Backends passed here are not closed.
+   */
+  backends?: {source: Backend; replica: Backend}
 }
 
 /** Below this many file copies, starting worker threads costs more than it saves. */
@@ -97,16 +72,35 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   if (plan.operations.length === 0) return result
   assertGuards(plan, options.guards ?? DEFAULT_GUARDS)
 
-  await mkdir(plan.replica, {recursive: true})
-  const tree = new RootedTree(plan.replica)
-  const source = new RootedTree(plan.source)
-  const dirTimes = new DirectoryTimes(tree)
-  const backup = options.backupDir ? new Backup(options.backupDir, new Date(started)) : undefined
-  const workers = copyWorkersFor(plan.operations, options)
-  const pool = workers > 0 ? new CopyPool({source: plan.source, replica: plan.replica}, workers) : undefined
-  const copyCtx = {source, tree, backup, io: promiseIo(options.copyFile)}
-  const copy = pool ? (op: CopyOperation) => pool.run(op) : (op: CopyOperation) => copyIntoPlace(op, copyCtx)
-  const ctx = {source, tree, dirTimes, backup, copy}
+  const opened = options.backends
+    ? undefined
+    : await openLocalRoots(
+        plan.source,
+        plan.replica,
+        {
+          // What the plan was made for: a FAT replica's copies, say, then set mtimes after their rename.
+          capabilities: plan.capabilities?.replica,
+          backup: options.backupDir ? {dir: options.backupDir, startedAt: new Date(started)} : undefined,
+          copyFile: options.copyFile,
+          copyWorkers: copyWorkersFor(plan.operations, options),
+        },
+        plan.capabilities?.source,
+      )
+  try {
+    const {source, replica} = (options.backends ?? opened)!
+    await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica)}, result, options, opened?.replica.copyWorkers ?? 0)
+  } finally {
+    await opened?.source.close()
+    await opened?.replica.close()
+  }
+  result.summary = summarize(result.applied)
+  result.durationMs = now() - started
+  result.copyWorkers = opened?.replica.copyWorkers ?? 0
+  return result
+}
+
+/** Runs the operations in path order, recording each outcome, then sets directory times. */
+async function applyOperations(plan: Plan, ctx: OperationContext, result: ApplyResult, options: ApplyOptions, workers: number): Promise<void> {
   const blocked = new Blocked()
   const concurrency = options.concurrency ?? Math.max(defaultConcurrency(), workers * COPIES_IN_FLIGHT_PER_WORKER)
 
@@ -129,18 +123,14 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
       result.failed.push(failure)
       options.onEvent?.({type: 'failed', failure})
     }
-  }, options.signal).finally(() => pool?.close())
+  }, options.signal)
   for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: 'interrupted'})
 
-  for (const failure of await dirTimes.finish()) {
+  for (const failure of await ctx.dirTimes.finish()) {
     const failed: FailedOperation = {op: 'meta', ...failure}
     result.failed.push(failed)
     options.onEvent?.({type: 'failed', failure: failed})
   }
-  result.summary = summarize(result.applied)
-  result.durationMs = now() - started
-  result.copyWorkers = pool?.size ?? 0
-  return result
 }
 
 function copyWorkersFor(operations: readonly Operation[], options: ApplyOptions): number {

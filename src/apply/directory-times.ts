@@ -1,10 +1,7 @@
-import {chmod} from 'node:fs/promises'
-
-import {describeFsError} from '../errors.js'
+import type {Backend} from '../backend/backend.js'
+import {mtimeMsOf} from '../backend/preconditions.js'
+import {describeError} from '../errors.js'
 import {comparePaths, depthOf} from '../tree/paths.js'
-import {mtimeMsOf} from './preconditions.js'
-import type {RootedTree} from './rooted-tree.js'
-import {setMtime} from './timestamps.js'
 
 /** A directory whose metadata could not be set at the end of apply. */
 export interface DirectoryTimeFailure {
@@ -28,14 +25,14 @@ export class DirectoryTimes {
   private readonly planned = new Map<string, FinalMeta>()
   private readonly removed = new Set<string>()
 
-  constructor(private readonly tree: RootedTree) {}
+  constructor(private readonly replica: Backend) {}
 
   /** Remembers a directory's mtime before apply first changes its entries. */
   rememberBefore(dir: string): Promise<unknown> {
     let known = this.original.get(dir)
     if (!known) {
-      known = this.tree.lstat(dir).then(
-        (st) => (st?.isDirectory() ? mtimeMsOf(st) : undefined),
+      known = this.replica.stat(dir).then(
+        (entry) => (entry?.type === 'dir' ? mtimeMsOf(entry) : undefined),
         () => undefined,
       )
       this.original.set(dir, known)
@@ -63,14 +60,13 @@ export class DirectoryTimes {
       try {
         const wanted = this.planned.get(dir)
         if (wanted) {
-          await chmod(this.tree.abs(dir), wanted.mode)
-          await setMtime(this.tree.abs(dir), wanted.mtimeMs)
+          await this.replica.setMetadata(dir, wanted)
           continue
         }
         const before = await this.original.get(dir)
-        if (before !== undefined && dir !== '') await setMtime(this.tree.abs(dir), before)
+        if (before !== undefined && dir !== '') await this.replica.setMetadata(dir, {mtimeMs: before})
       } catch (error) {
-        failures.push({path: dir, error: `cannot set directory metadata: ${describeFsError(error)}`})
+        failures.push({path: dir, error: `cannot set directory metadata: ${describeError(error).message}`})
       }
     }
     return failures

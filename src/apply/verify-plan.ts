@@ -1,14 +1,12 @@
-import type {BigIntStats} from 'node:fs'
-import {readdir, readlink} from 'node:fs/promises'
-
+import type {Backend, BackendEntry, ExpectedEntry} from '../backend/backend.js'
+import {LocalBackend} from '../backend/local/local-backend.js'
+import {entryDrift, mtimeMsOf, sourceDrift} from '../backend/preconditions.js'
 import {describeError, TreesyncError} from '../errors.js'
 import type {Operation} from '../plan/operation.js'
 import type {Plan} from '../plan/plan.js'
 import {resolveRoots, type Roots} from '../roots.js'
 import {ancestorsOf, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
-import {mtimeMsOf, permissionBits, replicaDrift, sourceDrift, typeOfStats} from './preconditions.js'
-import {RootedTree, type StatsWithTarget} from './rooted-tree.js'
 
 /** The first thing that no longer matches a plan, with the path it is about. */
 export interface Staleness {
@@ -33,12 +31,16 @@ export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: P
  * first mismatch, if any: each source entry it copies from and each replica entry it
  * changes or removes must be as it was when planned, each path it creates still free (or
  * freed by the plan itself), and each directory it removes hold nothing the plan does not
- * remove.
+ * remove. `backends`: the trees to check (default: the plan's roots as local folders).
  */
-export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'replica'>): Promise<Staleness | undefined> {
+export async function verifyPlan(
+  plan: Plan,
+  roots?: Pick<Roots, 'source' | 'replica'>,
+  backends?: {source: Backend; replica: Backend},
+): Promise<Staleness | undefined> {
   assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica, {mkpath: true})))
-  const source = new RootedTree(plan.source)
-  const replica = new RootedTree(plan.replica)
+  const source = backends?.source ?? new LocalBackend(plan.source)
+  const replica = backends?.replica ?? new LocalBackend(plan.replica)
   const vacated = new Set<string>()
   const created = new Set<string>()
   for (const op of plan.operations) {
@@ -59,24 +61,23 @@ export async function verifyPlan(plan: Plan, roots?: Pick<Roots, 'source' | 'rep
   return undefined
 }
 
-async function sourceProblem(op: Operation, source: RootedTree): Promise<Staleness | undefined> {
+async function sourceProblem(op: Operation, source: Backend): Promise<Staleness | undefined> {
   const stale = (reason: string): Staleness => ({path: op.path, reason: `source ${reason}`})
   if (op.op === 'delete' || op.op === 'rmdir') return undefined
-  await source.assertContained(op.path)
-  const st = await source.lstat(op.path)
+  const entry = await source.stat(op.path)
   if ((op.op === 'create' || op.op === 'update') && op.type === 'symlink') {
-    if (!st?.isSymbolicLink()) return stale('entry is no longer a symlink')
-    return (await readlink(source.abs(op.path))) === op.target ? undefined : stale('symlink target changed')
+    if (entry?.type !== 'symlink') return stale('entry is no longer a symlink')
+    return entry.target === op.target ? undefined : stale('symlink target changed')
   }
   if (op.op === 'mkdir' || (op.op === 'meta' && op.type === 'dir')) {
-    if (!st?.isDirectory()) return stale('entry is no longer a directory')
-    if (permissionBits(st) !== op.mode) return stale('mode changed')
-    return mtimeMsOf(st) === op.mtimeMs ? undefined : stale('mtime changed')
+    if (entry?.type !== 'dir') return stale('entry is no longer a directory')
+    if (entry.mode !== op.mode) return stale('mode changed')
+    return mtimeMsOf(entry) === op.mtimeMs ? undefined : stale('mtime changed')
   }
   // A meta operation copies no data and so records no size: the mtime alone vouches for it.
-  const drift = sourceDrift(st, op.op === 'meta' ? {mtimeMs: op.mtimeMs} : op)
+  const drift = sourceDrift(entry, op.op === 'meta' ? {mtimeMs: op.mtimeMs} : op)
   if (drift) return stale(`file changed: ${drift}`)
-  return permissionBits(st!) === op.mode ? undefined : stale('mode changed')
+  return entry!.mode === op.mode ? undefined : stale('mode changed')
 }
 
 /**
@@ -88,16 +89,12 @@ class ReplicaProbe {
   private readonly dirs = new Map<string, Promise<'dir' | 'planned'>>()
 
   constructor(
-    readonly tree: RootedTree,
+    readonly tree: Backend,
     private readonly plannedDir: (dir: string) => boolean,
   ) {}
 
-  async lstat(path: string): Promise<BigIntStats | undefined> {
-    return (await this.reachable(path)) ? this.tree.lstat(path) : undefined
-  }
-
-  async lstatWithTarget(path: string): Promise<StatsWithTarget> {
-    return (await this.reachable(path)) ? this.tree.lstatWithTarget(path) : {st: undefined, target: undefined}
+  async stat(path: string): Promise<BackendEntry | undefined> {
+    return (await this.reachable(path)) ? this.tree.stat(path) : undefined
   }
 
   private async reachable(path: string): Promise<boolean> {
@@ -110,10 +107,10 @@ class ReplicaProbe {
   private directory(dir: string): Promise<'dir' | 'planned'> {
     let known = this.dirs.get(dir)
     if (!known) {
-      known = this.tree.lstat(dir).then((st) => {
-        if (st?.isDirectory()) return 'dir'
+      known = this.tree.stat(dir).then((entry) => {
+        if (entry?.type === 'dir') return 'dir'
         if (this.plannedDir(dir)) return 'planned'
-        throw new TreesyncError('PLAN_STALE', st ? `replica ${dir} is now a ${typeOfStats(st)}` : `replica directory ${dir} no longer exists`, dir)
+        throw new TreesyncError('PLAN_STALE', entry ? `replica ${dir} is now a ${entry.type}` : `replica directory ${dir} no longer exists`, dir)
       })
       this.dirs.set(dir, known)
     }
@@ -123,15 +120,14 @@ class ReplicaProbe {
 
 async function replicaProblem(op: Operation, probe: ReplicaProbe, vacated: Set<string>): Promise<Staleness | undefined> {
   const replica = probe.tree
-  const check = async (path: string, expected: Parameters<typeof replicaDrift>[1]): Promise<Staleness | undefined> => {
-    const {st, target} = await probe.lstatWithTarget(path)
-    const drift = replicaDrift(st, expected, target)
+  const check = async (path: string, expected: ExpectedEntry): Promise<Staleness | undefined> => {
+    const drift = entryDrift(await probe.stat(path), expected)
     return drift ? {path, reason: `replica entry changed: ${drift}`} : undefined
   }
   const free = async (path: string): Promise<Staleness | undefined> => {
     if (vacated.has(path)) return undefined
-    const st = await probe.lstat(path)
-    return st ? {path, reason: `replica now has a ${typeOfStats(st)} where the plan creates one`} : undefined
+    const entry = await probe.stat(path)
+    return entry ? {path, reason: `replica now has a ${entry.type} where the plan creates one`} : undefined
   }
   switch (op.op) {
     case 'mkdir':
@@ -149,8 +145,8 @@ async function replicaProblem(op: Operation, probe: ReplicaProbe, vacated: Set<s
 }
 
 /** A directory to be removed must hold only entries the plan removes or moves away. */
-async function unplannedChild(dir: string, replica: RootedTree, vacated: Set<string>): Promise<Staleness | undefined> {
-  for (const name of await readdir(replica.abs(dir))) {
+async function unplannedChild(dir: string, replica: Backend, vacated: Set<string>): Promise<Staleness | undefined> {
+  for (const {name} of await replica.list(dir)) {
     const path = joinPath(dir, name)
     if (!vacated.has(path) && !isTempName(name)) return {path, reason: 'replica entry appeared in a directory the plan removes'}
   }

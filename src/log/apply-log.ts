@@ -1,4 +1,4 @@
-import type {ApplyEvent} from '../apply/apply-plan.js'
+import type {ApplyEvent} from '../model/apply-result.js'
 import type {Logger} from './logger.js'
 import {appliedMessage, failedMessage, skippedMessage} from './messages.js'
 

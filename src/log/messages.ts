@@ -1,4 +1,4 @@
-import type {FailedOperation, SkippedOperation} from '../apply/apply-plan.js'
+import type {FailedOperation, SkippedOperation} from '../model/apply-result.js'
 import type {Operation} from '../plan/operation.js'
 import {formatBytes} from '../render/format-bytes.js'
 import {quotePath} from '../render/quote-path.js'

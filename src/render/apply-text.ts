@@ -1,4 +1,4 @@
-import type {ApplyResult} from '../apply/apply-plan.js'
+import type {ApplyResult} from '../model/apply-result.js'
 import {countOf} from '../util/count-of.js'
 import {formatBytes} from './format-bytes.js'
 import type {Style} from './style.js'

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {applyPlan, preparePlan, resolveRoots, sweepTemporaries} from '../../src/index.js'
-import type {CopyFile} from '../../src/apply/file-io.js'
+import type {CopyFile} from '../../src/backend/local/file-io.js'
 import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'

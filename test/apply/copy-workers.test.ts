@@ -5,7 +5,7 @@ import {test} from 'node:test'
 
 import {applyPlan, describeFsError, TreesyncError} from '../../src/index.js'
 import {MIN_COPIES_FOR_WORKERS, MIN_HASHED_BYTES_FOR_WORKERS} from '../../src/apply/apply-plan.js'
-import {fromWire, toWire} from '../../src/apply/copy-wire.js'
+import {fromWire, toWire} from '../../src/backend/local/copy-wire.js'
 import {defaultCopyWorkers} from '../../src/util/concurrency.js'
 import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'

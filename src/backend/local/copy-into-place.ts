@@ -1,16 +1,24 @@
 import type {BigIntStats} from 'node:fs'
 
-import {isTreesyncError, TreesyncError} from '../errors.js'
-import type {CreateFileOperation, UpdateFileOperation} from '../plan/operation.js'
-import type {FileHash} from '../backend/local/hash-sync.js'
-import {tempPathBeside} from '../tree/temp-name.js'
+import {isTreesyncError, TreesyncError} from '../../errors.js'
+import {tempPathBeside} from '../../tree/temp-name.js'
+import {ABSENT, type ContentHash, type ExpectedState, type WriteAttributes} from '../backend.js'
+import {assertExpected, sourceDrift} from '../preconditions.js'
 import type {Backup} from './backup.js'
 import type {FileIo} from './file-io.js'
-import {assertAbsent, assertReplicaState, sourceDrift} from './preconditions.js'
+import {entryOfStats} from './local-entry.js'
 import type {RootedTree} from './rooted-tree.js'
 
-/** A file create or update: the operations that copy data. */
-export type CopyOperation = CreateFileOperation | UpdateFileOperation
+/** One local file copy, as `LocalBackend.writeFile` asks for it (plain data: it crosses to copy workers). */
+export interface CopyJob {
+  /** Path of the file in the source tree and in the replica. */
+  sourcePath: string
+  path: string
+  /** The source file as planned (see `SourceFile.expected`). */
+  source: {size?: number; mtimeMs: number}
+  attributes: WriteAttributes
+  expected: ExpectedState
+}
 
 /** What a file copy needs; `io` makes the system calls (on this thread or in a worker). */
 export interface CopyContext {
@@ -19,6 +27,8 @@ export interface CopyContext {
   io: FileIo
   /** `--backup-dir`: where overwritten files are kept. */
   backup?: Backup
+  /** Set the mtime again on the final name: FAT drivers (fusefat) reset it when a file is renamed. */
+  mtimeAfterRename?: boolean
 }
 
 /**
@@ -27,35 +37,37 @@ export interface CopyContext {
  * mtime, then renames it into place: readers of the replica see the old file or the new
  * one, never a partial one, even if the process is killed.
  */
-export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promise<void> {
+export async function copyIntoPlace(job: CopyJob, ctx: CopyContext): Promise<void> {
   const {io} = ctx
-  await ctx.source.assertContained(op.path)
-  const sourcePath = ctx.source.abs(op.path)
+  const {path, attributes: wanted} = job
+  await ctx.source.assertContained(job.sourcePath)
+  const sourcePath = ctx.source.abs(job.sourcePath)
   const before = await io.lstat(sourcePath)
-  const drift = sourceDrift(before, op)
-  if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, op.path)
+  const drift = sourceDrift(before && entryOfStats(before), job.source)
+  if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, path)
 
-  const dest = ctx.tree.abs(op.path)
+  const dest = ctx.tree.abs(path)
   const temp = tempPathBeside(dest)
-  await ctx.tree.assertContained(op.path)
+  await ctx.tree.assertContained(path)
   try {
     await io.copyFile(sourcePath, temp)
     const after = await io.lstat(sourcePath)
     if (!after || after.ino !== before!.ino || after.mtimeNs !== before!.mtimeNs || after.size !== before!.size) {
-      throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', op.path)
+      throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', path)
     }
-    const modeChanged = await assertPlannedContent(op, temp, io)
+    const modeChanged = await assertPlannedContent(path, wanted, temp, io)
     // Mode and mtime are set by the temporary's path without a check of their own: a
     // directory swapped for a symlink since the check above can only lead them to a
     // random name that nothing else has, and the rename below is checked again.
-    if (modeChanged || !copyGavePlannedMode(op, before!, after, io)) await io.chmod(temp, op.mode)
-    await io.setMtime(temp, op.mtimeMs)
-    const st = await ctx.tree.lstat(op.path)
-    if (op.op === 'update') assertReplicaState(op.path, st, op.replica)
-    else assertAbsent(op.path, st)
-    if (op.op === 'update') await ctx.backup?.keepCopy(dest, op.path)
-    await ctx.tree.assertContained(op.path)
+    const mode = wanted.mode ?? (modeChanged ? Number(before!.mode & 0o7777n) : undefined)
+    if (mode !== undefined && (modeChanged || !copyGaveMode(mode, before!, after, io))) await io.chmod(temp, mode)
+    await io.setMtime(temp, wanted.mtimeMs)
+    const st = await ctx.tree.lstat(path)
+    assertExpected(path, st && entryOfStats(st), job.expected)
+    if (job.expected !== ABSENT) await ctx.backup?.keepCopy(dest, path)
+    await ctx.tree.assertContained(path)
     await io.rename(temp, dest)
+    if (ctx.mtimeAfterRename) await io.setMtime(dest, wanted.mtimeMs)
   } catch (error) {
     // EEXIST: the temporary's name was taken (it is created exclusively), so it is not ours.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -65,7 +77,7 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
     }
     // A failure on the temporary's path (it vanished from under us) is best explained by
     // a directory on the way that is no longer one.
-    if (!isTreesyncError(error)) await ctx.tree.assertContained(op.path)
+    if (!isTreesyncError(error)) await ctx.tree.assertContained(path)
     throw error
   }
 }
@@ -78,12 +90,12 @@ export async function copyIntoPlace(op: CopyOperation, ctx: CopyContext): Promis
  * carries no MD5 and nothing is hashed: that mode promises no reading of contents.
  * Returns true when it changed the temporary's mode to read it.
  */
-async function assertPlannedContent(op: CopyOperation, temp: string, io: FileIo): Promise<boolean> {
-  if (op.md5 === undefined) return false
+async function assertPlannedContent(path: string, wanted: WriteAttributes, temp: string, io: FileIo): Promise<boolean> {
+  if (wanted.md5 === undefined) return false
   // One byte past the planned size: a longer copy then differs, however its start hashes.
-  const limit = op.size + 1
+  const limit = wanted.size + 1
   let modeChanged = false
-  let copied: FileHash
+  let copied: ContentHash
   try {
     copied = await io.hashFile(temp, limit)
   } catch (error) {
@@ -94,17 +106,17 @@ async function assertPlannedContent(op: CopyOperation, temp: string, io: FileIo)
     modeChanged = true
     copied = await io.hashFile(temp, limit)
   }
-  if (copied.size === op.size && copied.md5 === op.md5) return modeChanged
-  const found = copied.size === op.size ? `MD5 ${copied.md5}, planned ${op.md5}` : `${copied.size} bytes copied, ${op.size} planned`
-  throw new TreesyncError('PLAN_STALE', `source file content changed since the plan was made (${found})`, op.path)
+  if (copied.size === wanted.size && copied.md5 === wanted.md5) return modeChanged
+  const found = copied.size === wanted.size ? `MD5 ${copied.md5}, planned ${wanted.md5}` : `${copied.size} bytes copied, ${wanted.size} planned`
+  throw new TreesyncError('PLAN_STALE', `source file content changed since the plan was made (${found})`, path)
 }
 
 /**
- * Whether the copy already gave the temporary the planned mode, so no chmod is needed:
+ * Whether the copy already gave the temporary the planned `mode`, so no chmod is needed:
  * the copy keeps the source's mode (see FileIo), the source had the planned mode, and its
  * unchanged ctime proves it kept it during the copy. Not with setuid or setgid bits: the
  * kernel clears them when an unprivileged process writes the file after they were set.
  */
-function copyGavePlannedMode(op: CopyOperation, before: BigIntStats, after: BigIntStats, io: FileIo): boolean {
-  return io.copyKeepsMode && (op.mode & 0o6000) === 0 && after.ctimeNs === before.ctimeNs && Number(before.mode & 0o7777n) === op.mode
+function copyGaveMode(mode: number, before: BigIntStats, after: BigIntStats, io: FileIo): boolean {
+  return io.copyKeepsMode && (mode & 0o6000) === 0 && after.ctimeNs === before.ctimeNs && Number(before.mode & 0o7777n) === mode
 }

@@ -1,6 +1,6 @@
 import {Worker} from 'node:worker_threads'
 
-import type {CopyOperation} from './copy-into-place.js'
+import type {CopyJob} from './copy-into-place.js'
 import {fromWire, type CopyBatch, type CopyOutcomes, type CopyRoots} from './copy-wire.js'
 
 interface Slot {
@@ -44,12 +44,12 @@ export class CopyPool {
     }
   }
 
-  /** Copies a file into place in a worker; rejects as `copyIntoPlace` would. */
-  run(op: CopyOperation): Promise<void> {
+  /** Copies a file from under `sourceRoot` into place in a worker; rejects as `copyIntoPlace` would. */
+  run(sourceRoot: string, job: CopyJob): Promise<void> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++
       this.pending.set(id, {resolve, reject})
-      this.queue.push({id, op})
+      this.queue.push({id, sourceRoot, job})
       if (!this.flushScheduled) {
         this.flushScheduled = true
         setImmediate(() => this.flush())

@@ -1,15 +1,16 @@
-import {isTreesyncError, TreesyncError, type ErrorCode} from '../errors.js'
-import type {CopyOperation} from './copy-into-place.js'
+import {isTreesyncError, TreesyncError, type ErrorCode} from '../../errors.js'
+import type {CopyJob} from './copy-into-place.js'
 
-/** The roots a copy worker serves, given when it starts. */
+/** The replica a copy worker writes to, given when it starts. */
 export interface CopyRoots {
-  source: string
   replica: string
+  /** See `CopyContext.mtimeAfterRename`. */
+  mtimeAfterRename: boolean
 }
 
-/** Main thread → worker: copies to make, in order. */
+/** Main thread → worker: copies to make, in order, each from a file under `sourceRoot`. */
 export interface CopyBatch {
-  jobs: Array<{id: number; op: CopyOperation}>
+  jobs: Array<{id: number; sourceRoot: string; job: CopyJob}>
 }
 
 /** Worker → main thread: outcomes of some of the jobs sent. */

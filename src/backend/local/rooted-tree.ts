@@ -1,14 +1,17 @@
 import type {BigIntStats} from 'node:fs'
 import {join} from 'node:path'
 
-import {TreesyncError} from '../errors.js'
-import {ancestorsOf, parentPath} from '../tree/paths.js'
+import {TreesyncError} from '../../errors.js'
+import {ancestorsOf, parentPath} from '../../tree/paths.js'
+import type {BackendEntry} from '../backend.js'
 import {promiseIo, type FileIo} from './file-io.js'
+import {entryOfStats} from './local-entry.js'
 
-/** An entry's lstat (undefined when nothing is there) and, for a symlink, its target. */
-export interface StatsWithTarget {
-  st: BigIntStats | undefined
-  target: string | undefined
+/** A directory on the way to an entry is missing: nothing can be there. */
+export class MissingDirectoryError extends TreesyncError {
+  constructor(dir: string) {
+    super('BAD_INPUT', `directory ${dir} does not exist`, dir)
+  }
 }
 
 /**
@@ -33,10 +36,11 @@ export class RootedTree {
     return this.io.lstat(this.abs(path))
   }
 
-  /** lstat of a path and, when it is a symlink, its target: all a replica-state check compares. */
-  async lstatWithTarget(path: string): Promise<StatsWithTarget> {
+  /** An entry as the engine sees it (a symlink's target read), or undefined when nothing is there. */
+  async entry(path: string): Promise<BackendEntry | undefined> {
     const st = await this.lstat(path)
-    return {st, target: st?.isSymbolicLink() ? await this.io.readlink(this.abs(path)) : undefined}
+    if (!st) return undefined
+    return entryOfStats(st, st.isSymbolicLink() ? await this.io.readlink(this.abs(path)) : undefined)
   }
 
   /**
@@ -92,7 +96,7 @@ export class RootedTree {
       if (dir === '' && !st?.isDirectory()) {
         throw new TreesyncError('BAD_INPUT', `${this.root} is no longer a directory${st?.isSymbolicLink() ? ' but a symlink: refusing to follow it' : ''}`)
       }
-      if (!st) throw new TreesyncError('BAD_INPUT', `directory ${dir} does not exist`, dir)
+      if (!st) throw new MissingDirectoryError(dir)
       if (st.isSymbolicLink()) throw new TreesyncError('BAD_INPUT', `${dir} is a symlink: refusing to follow it out of ${this.root}`, dir)
       if (!st.isDirectory()) throw new TreesyncError('BAD_INPUT', `${dir} is not a directory`, dir)
     }

@@ -1,8 +1,9 @@
 import {constants, copyFileSync, lstatSync, readlinkSync, realpathSync, renameSync, chmodSync, unlinkSync, type BigIntStats} from 'node:fs'
 import {chmod, copyFile, lstat, readlink, realpath, rename, unlink} from 'node:fs/promises'
 
-import {hashFileSync, ReadBuffers, type FileHash} from '../backend/local/hash-sync.js'
+import {hashFileSync, ReadBuffers, type FileHash} from './hash-sync.js'
 import {hashFileAsync} from './hash-file.js'
+import {copyUnsupported, plainCopy, plainCopySync} from './plain-copy.js'
 import {setMtime, setMtimeSync} from './timestamps.js'
 
 type MaybePromise<T> = T | Promise<T>
@@ -16,7 +17,20 @@ export type CopyFile = (source: string, destination: string) => Promise<void>
 const COPY_FLAGS = constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE
 
 /** The kernel's fast paths: copy_file_range/sendfile, and a reflink where the filesystem can. */
-const kernelCopy: CopyFile = (source, destination) => copyFile(source, destination, COPY_FLAGS)
+const kernelCopy: CopyFile = (source, destination) =>
+  copyFile(source, destination, COPY_FLAGS).catch((error: unknown) => {
+    if (!copyUnsupported(error)) throw error
+    return plainCopy(source, destination)
+  })
+
+function kernelCopySync(source: string, destination: string): void {
+  try {
+    copyFileSync(source, destination, COPY_FLAGS)
+  } catch (error) {
+    if (!copyUnsupported(error)) throw error
+    plainCopySync(source, destination)
+  }
+}
 
 /**
  * The system calls apply makes on a tree, on absolute paths. Two implementations: one
@@ -79,7 +93,7 @@ export const syncIo: FileIo = Object.freeze({
   readlink: (path: string) => readlinkSync(path),
   realpath: (path: string) => realpathSync.native(path),
   realpathIsCheap: false,
-  copyFile: (source: string, destination: string) => copyFileSync(source, destination, COPY_FLAGS),
+  copyFile: kernelCopySync,
   copyKeepsMode: true,
   hashFile: (path: string, limit: number) => hashFileSync(path, (readBuffers ??= new ReadBuffers()), limit),
   chmod: chmodSync,

@@ -14,13 +14,21 @@ import {RootedTree} from './rooted-tree.js'
 const REPLY_EVERY = 16
 
 const roots = workerData as CopyRoots
-const ctx: CopyContext = {source: new RootedTree(roots.source, syncIo), tree: new RootedTree(roots.replica, syncIo), io: syncIo}
+const tree = new RootedTree(roots.replica, syncIo)
+/** A context per source root, made on its first copy (one source in practice). */
+const contexts = new Map<string, CopyContext>()
+
+function contextFor(sourceRoot: string): CopyContext {
+  let ctx = contexts.get(sourceRoot)
+  if (!ctx) contexts.set(sourceRoot, (ctx = {source: new RootedTree(sourceRoot, syncIo), tree, io: syncIo, mtimeAfterRename: roots.mtimeAfterRename}))
+  return ctx
+}
 
 parentPort?.on('message', async (batch: CopyBatch) => {
   let outcomes: CopyOutcomes['outcomes'] = []
-  for (const {id, op} of batch.jobs) {
+  for (const {id, sourceRoot, job} of batch.jobs) {
     try {
-      await copyIntoPlace(op, ctx)
+      await copyIntoPlace(job, contextFor(sourceRoot))
       outcomes.push({id})
     } catch (error) {
       outcomes.push({id, error: toWire(error)})

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {Backup} from '../../src/apply/backup.js'
-import {promiseIo} from '../../src/apply/file-io.js'
-import {tempDir} from '../helpers/temp-dir.js'
-import {buildTree} from '../helpers/tree-builder.js'
-import {snapshotTree} from '../helpers/tree-snapshot.js'
+import {Backup} from '../../../src/backend/local/backup.js'
+import {promiseIo} from '../../../src/backend/local/file-io.js'
+import {tempDir} from '../../helpers/temp-dir.js'
+import {buildTree} from '../../helpers/tree-builder.js'
+import {snapshotTree} from '../../helpers/tree-snapshot.js'
 
 /**
  * Injects the failure: running as root, permission bits do not make lstat fail, and a

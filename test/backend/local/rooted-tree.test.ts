@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {promiseIo, syncIo} from '../../src/apply/file-io.js'
-import {RootedTree} from '../../src/apply/rooted-tree.js'
-import {tempDir} from '../helpers/temp-dir.js'
-import {buildTree} from '../helpers/tree-builder.js'
+import {promiseIo, syncIo} from '../../../src/backend/local/file-io.js'
+import {RootedTree} from '../../../src/backend/local/rooted-tree.js'
+import {tempDir} from '../../helpers/temp-dir.js'
+import {buildTree} from '../../helpers/tree-builder.js'
 
 // Both ways of checking: one realpath (fs/promises), and lstat per directory (worker threads).
 const IOS = [

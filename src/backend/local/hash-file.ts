@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
 import {constants} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
+import type {Readable} from 'node:stream'
 
-import type {FileHash} from '../backend/local/hash-sync.js'
+import type {ContentHash} from '../backend.js'
 
 /**
  * Bytes per read. Smaller than the scanner's 1 MiB chunks: several files are hashed at
@@ -15,7 +16,7 @@ const CHUNK_BYTES = 256 * 1024
 const MAX_SPARE_BUFFERS = 16
 const spareBuffers: Buffer[] = []
 
-/** As `openForReading` in src/scan/hash-sync.ts: never a read through a swapped-in symlink or FIFO. */
+/** As `openForReading` in hash-sync.ts: never a read through a swapped-in symlink or FIFO. */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
 /**
@@ -24,7 +25,7 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * hop to libuv's thread pool and the hashing runs between reads, so the event loop stays
  * responsive (to signals, to other copies' completions) however large the file is.
  */
-export async function hashFileAsync(absPath: string, limit: number): Promise<FileHash> {
+export async function hashFileAsync(absPath: string, limit: number): Promise<ContentHash> {
   const handle = await open(absPath, READ_FLAGS)
   const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)
   try {
@@ -42,6 +43,12 @@ export async function hashFileAsync(absPath: string, limit: number): Promise<Fil
     if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer)
     await handle.close()
   }
+}
+
+/** A stream of a regular file's bytes, opened as `hashFileAsync` opens it (an open error rejects here, not in the stream). */
+export async function openForStream(absPath: string): Promise<Readable> {
+  const handle = await open(absPath, READ_FLAGS)
+  return handle.createReadStream()
 }
 
 /** Reads up to `want` bytes into the start of `buffer`; fewer only at the end of the file. */

@@ -3,13 +3,15 @@ import {chmod, constants, copyFile, lstat, mkdir, readFile, writeFile} from 'nod
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {applyPlan, type Plan} from '../../src/index.js'
-import {copyIntoPlace, type CopyOperation} from '../../src/apply/copy-into-place.js'
-import {promiseIo} from '../../src/apply/file-io.js'
-import {RootedTree} from '../../src/apply/rooted-tree.js'
-import {planOnly} from '../helpers/sync-on-disk.js'
-import {tempDir} from '../helpers/temp-dir.js'
-import {buildTree, type EntrySpec} from '../helpers/tree-builder.js'
+import {applyPlan, type Plan} from '../../../src/index.js'
+import {ABSENT} from '../../../src/backend/backend.js'
+import {copyIntoPlace} from '../../../src/backend/local/copy-into-place.js'
+import type {CreateFileOperation} from '../../../src/plan/operation.js'
+import {promiseIo} from '../../../src/backend/local/file-io.js'
+import {RootedTree} from '../../../src/backend/local/rooted-tree.js'
+import {planOnly} from '../../helpers/sync-on-disk.js'
+import {tempDir} from '../../helpers/temp-dir.js'
+import {buildTree, type EntrySpec} from '../../helpers/tree-builder.js'
 
 /** Modes the process umask (022 here) would change on a plainly created file. */
 const MODES = [0o777, 0o666, 0o620, 0o1755, 0o400]
@@ -40,9 +42,10 @@ for (const copyWorkers of [0, 1]) {
 
 /** Copies `f` of a one-file scene into place on this thread, through `copy`. */
 async function copyOne(s: {source: string; replica: string; plan: Plan}, copy: (src: string, dest: string) => Promise<void>, copyKeepsMode: boolean): Promise<void> {
-  const op = s.plan.operations.find((o): o is CopyOperation => o.op === 'create' && o.path === 'f')!
+  const op = s.plan.operations.find((o): o is CreateFileOperation => o.op === 'create' && o.path === 'f')!
   const io = {...promiseIo(copy), copyKeepsMode}
-  await copyIntoPlace(op, {source: new RootedTree(s.source, io), tree: new RootedTree(s.replica, io), io})
+  const job = {sourcePath: op.path, path: op.path, source: {size: op.size, mtimeMs: op.mtimeMs}, attributes: op, expected: ABSENT}
+  await copyIntoPlace(job, {source: new RootedTree(s.source, io), tree: new RootedTree(s.replica, io), io})
 }
 
 test('a source mode changed just before its copy still leaves the planned mode on the replica file', async (t) => {
