@@ -60,7 +60,8 @@ export class DirectoryTimes {
       try {
         const wanted = this.planned.get(dir)
         if (wanted) {
-          await this.replica.setMetadata(dir, wanted)
+          // No chmod where the replica keeps no permission bits (FAT refuses it).
+          await this.replica.setMetadata(dir, this.replica.capabilities.modes ? wanted : {mtimeMs: wanted.mtimeMs})
           continue
         }
         const before = await this.original.get(dir)

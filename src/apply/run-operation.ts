@@ -35,7 +35,7 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
       return fixMetadata(op, ctx)
     case 'rename':
       await replica.move(op.from, op.path, op.replica)
-      return replica.setMetadata(op.path, {mode: op.mode, mtimeMs: op.mtimeMs})
+      return replica.setMetadata(op.path, {mode: keptMode(op.mode, ctx), mtimeMs: op.mtimeMs})
     case 'delete':
       return replica.remove(op.path, op.replica)
     case 'rmdir':
@@ -47,7 +47,7 @@ export async function runOperation(op: Operation, ctx: OperationContext): Promis
 
 function copyFile(op: CreateFileOperation | UpdateFileOperation, ctx: OperationContext): Promise<void> {
   const source = {backend: ctx.source, path: op.path, expected: {size: op.size, mtimeMs: op.mtimeMs}}
-  const attributes = {size: op.size, md5: op.md5, mode: op.mode, mtimeMs: op.mtimeMs}
+  const attributes = {size: op.size, md5: op.md5, mode: keptMode(op.mode, ctx), mtimeMs: op.mtimeMs}
   return ctx.replica.writeFile(op.path, source, attributes, op.op === 'update' ? op.replica : ABSENT)
 }
 
@@ -59,5 +59,10 @@ async function fixMetadata(op: MetaOperation, ctx: OperationContext): Promise<vo
   }
   // The file must still be exactly as planned (size and the old mtime): otherwise its
   // content may have changed, and only copying it would make it right.
-  await ctx.replica.setMetadata(op.path, {mode: op.mode, mtimeMs: op.mtimeMs}, op.replica)
+  await ctx.replica.setMetadata(op.path, {mode: keptMode(op.mode, ctx), mtimeMs: op.mtimeMs}, op.replica)
+}
+
+/** The mode to set, or none where the replica keeps no permission bits (FAT refuses chmod). */
+function keptMode(mode: number, ctx: OperationContext): number | undefined {
+  return ctx.replica.capabilities.modes ? mode : undefined
 }

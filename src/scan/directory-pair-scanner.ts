@@ -4,6 +4,7 @@ import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-ha
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeFn} from '../filter/exclude-filter.js'
 import {entriesMatch, type Comparison} from '../plan/equality.js'
+import {foldCase} from '../plan/replica-limits.js'
 import type {ScanSettings} from '../settings.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
@@ -133,8 +134,9 @@ export class DirectoryPairScanner {
     }
 
     const kept: Record<Side, Entry[]> = {source: [], replica: []}
+    const clashing = this.config.settings.comparison.caseSensitive ? undefined : namesClashingByCase(source)
     mergeByPath(source, replica, (src, rep) => {
-      if (src && rep && isSettled(src, rep, this.config.settings.comparison)) {
+      if (src && rep && !clashing?.has(src.path) && isSettled(src, rep, this.config.settings.comparison)) {
         result.matched++
         return
       }
@@ -355,6 +357,20 @@ export function applyHash(entry: Entry, outcome: FileHash | {error: string}, cou
   counts.hashedFiles++
   counts.hashedBytes += outcome.size
   return undefined
+}
+
+/**
+ * Source paths of one directory that share a name but for case: on a replica that ignores
+ * case the planner must see all of them, even one already in place, to know which one
+ * takes the name.
+ */
+function namesClashingByCase(entries: readonly Entry[]): Set<string> {
+  const byName = new Map<string, string[]>()
+  for (const e of entries) {
+    const key = foldCase(e.path)
+    byName.set(key, [...(byName.get(key) ?? []), e.path])
+  }
+  return new Set([...byName.values()].filter((paths) => paths.length > 1).flat())
 }
 
 /** Whether a pair needs no operation at all, so the planner need not see it. */
