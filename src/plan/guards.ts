@@ -3,7 +3,7 @@ import {countOf} from '../util/count-of.js'
 import type {Plan} from './plan.js'
 
 /** What the guards look at: the removals, and how many entries each side held. */
-export type GuardedPlan = Pick<Plan, 'operations' | 'replicaEntries' | 'sourceEntries' | 'source' | 'replica'>
+export type GuardedPlan = Pick<Plan, 'operations' | 'entries' | 'source' | 'replica'>
 
 /** A replica this large that loses nearly everything to a nearly empty source is suspect. */
 const LARGE_REPLICA_ENTRIES = 100
@@ -21,19 +21,19 @@ const FEW_IN_SOURCE = 0.1
  * into a replica holding a few stale entries, passes. A rename keeps its entry's data.
  */
 export function looksLikeEmptySource(plan: GuardedPlan): boolean {
-  const replica = plan.replicaEntries
+  const replica = plan.entries.replica
   if (replica === 0) return false
   const removals = removalCount(plan)
-  if (removals >= replica && plan.sourceEntries < replica) return true
-  return replica >= LARGE_REPLICA_ENTRIES && removals >= MOST_REMOVED * replica && plan.sourceEntries < FEW_IN_SOURCE * replica
+  if (removals >= replica && plan.entries.source < replica) return true
+  return replica >= LARGE_REPLICA_ENTRIES && removals >= MOST_REMOVED * replica && plan.entries.source < FEW_IN_SOURCE * replica
 }
 
 /** The warning shown (and the refusal given) for a plan that would empty the replica: what was seen, and both causes. */
 export function emptySourceMessage(plan: GuardedPlan): string {
   const removals = removalCount(plan)
-  const removed = removals >= plan.replicaEntries ? `all ${countOf(plan.replicaEntries, 'entry', 'entries')}` : `${removals} of the ${plan.replicaEntries} entries`
+  const removed = removals >= plan.entries.replica ? `all ${countOf(plan.entries.replica, 'entry', 'entries')}` : `${removals} of the ${plan.entries.replica} entries`
   return (
-    `the plan removes ${removed} of the replica while the source holds ${countOf(plan.sourceEntries, 'entry', 'entries')}: ` +
+    `the plan removes ${removed} of the replica while the source holds ${countOf(plan.entries.source, 'entry', 'entries')}: ` +
     `is the source ${plan.source} empty or unmounted, or is ${plan.replica} the wrong replica? ` +
     `(pass --allow-delete-all if this is intended)`
   )

@@ -45,8 +45,7 @@ export function planSync(source: Manifest, replica: Manifest, options: PlanOptio
     operations,
     summary: summarize(operations),
     warnings,
-    replicaEntries: replica.entries.length + (replica.matched ?? 0),
-    sourceEntries: source.entries.length + (source.matched ?? 0),
+    entries: {source: source.entries.length + (source.matched ?? 0), replica: replica.entries.length + (replica.matched ?? 0)},
     ...(replica.exists ? {} : {createsReplica: true as const}),
     capabilities,
   }

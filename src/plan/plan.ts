@@ -34,10 +34,8 @@ export interface Plan {
   operations: Operation[]
   summary: PlanSummary
   warnings: PlanWarning[]
-  /** How many entries the replica held when planned (for the empty-source guard). */
-  replicaEntries: number
-  /** How many entries the source held when planned (for the empty-source guard). */
-  sourceEntries: number
+  /** How many entries each root held when planned: the empty-source guard checks them, also when a saved plan is applied. */
+  entries: {source: number; replica: number}
   /** Set when the replica folder does not exist yet: apply creates it. */
   createsReplica?: true
   /** What each root can keep, as planned with (absent in version 1 plan files: full POSIX). */

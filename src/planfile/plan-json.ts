@@ -1,29 +1,12 @@
-import type {RootCapabilities} from '../backend/capabilities.js'
-import type {Operation} from '../plan/operation.js'
-import {PLAN_FORMAT, PLAN_VERSION, type CompareMode, type Plan, type PlanSummary, type PlanWarning} from '../plan/plan.js'
+import {PLAN_FORMAT, PLAN_VERSION, type Plan} from '../plan/plan.js'
 
 /**
  * A plan as a JSON document (format version 2): what `plan --json` and `show --json`
- * print and `plan --out` writes. `source` and `replica` are root specs in their canonical
- * text (a local root by its absolute real path, a remote one by its URL).
+ * print and `plan --out` writes. It has exactly the fields of the in-memory `Plan`, which
+ * is documented as this document; `source` and `replica` are root specs in their
+ * canonical text (a local root by its absolute real path, a remote one by its URL).
  */
-export interface PlanJson {
-  format: typeof PLAN_FORMAT
-  version: typeof PLAN_VERSION
-  source: string
-  replica: string
-  createdAt: string
-  compare: CompareMode
-  operations: Operation[]
-  summary: PlanSummary
-  warnings: PlanWarning[]
-  /** How many entries each root held when planned: the empty-source guard checks them again when a saved plan is applied. */
-  entries: {source: number; replica: number}
-  /** The replica folder does not exist yet: apply creates it. */
-  createsReplica?: true
-  /** What each root could keep, as planned with (absent: both full POSIX filesystems). */
-  capabilities?: RootCapabilities
-}
+export type PlanJson = Plan
 
 /**
  * The one way a plan becomes JSON: the documented fields, in the documented order, and
@@ -41,7 +24,7 @@ export function toPlanJson(plan: Plan): PlanJson {
     operations: plan.operations,
     summary: plan.summary,
     warnings: plan.warnings,
-    entries: {source: plan.sourceEntries, replica: plan.replicaEntries},
+    entries: {source: plan.entries.source, replica: plan.entries.replica},
     ...(plan.createsReplica ? {createsReplica: true as const} : {}),
     ...(plan.capabilities ? {capabilities: plan.capabilities} : {}),
   }

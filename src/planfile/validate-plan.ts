@@ -53,8 +53,7 @@ function toPlan(value: unknown): Plan {
     operations,
     summary,
     warnings,
-    replicaEntries: entries.replica,
-    sourceEntries: entries.source,
+    entries,
     ...(plan.createsReplica ? {createsReplica: true as const} : {}),
     ...(capabilities ? {capabilities} : {}),
   }

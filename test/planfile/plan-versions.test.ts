@@ -69,7 +69,7 @@ describe('plan files, version 1: still read, as local roots with full capabiliti
     delete bare.replicaEntries
     delete bare.sourceEntries
     const plan = validatePlan(bare, 'old.json')
-    assert.deepEqual([plan.replicaEntries, plan.sourceEntries], [3, 5])
+    assert.deepEqual([plan.entries.replica, plan.entries.source], [3, 5])
   })
 
   test('version 1 names local folders only: a URL is not a root there', () => {

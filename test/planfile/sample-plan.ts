@@ -23,7 +23,6 @@ export function samplePlan(): Plan {
     ],
     summary: {create: 2, update: 1, delete: 1, mkdir: 1, rmdir: 1, meta: 1, rename: 1, bytes: 0},
     warnings: [],
-    replicaEntries: 5,
-    sourceEntries: 6,
+    entries: {source: 6, replica: 5},
   }
 }

@@ -108,7 +108,7 @@ describe('scanning both trees side by side', () => {
         ['d', 'extra'],
         'only directories and entries needing an operation are listed',
       )
-      assert.equal(prepared.plan.replicaEntries, 5, 'every replica entry counts: d, d/b.txt, a.txt, link, extra')
+      assert.equal(prepared.plan.entries.replica, 5, 'every replica entry counts: d, d/b.txt, a.txt, link, extra')
       assert.deepEqual(prepared.plan.operations.map((op) => `${op.op} ${op.path}`), ['delete extra'])
     }
   })
