@@ -1,16 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
 import {
-  assertGuards,
-  assertPlanRoots,
   findTemporariesIn,
-  parentPath,
   readPlanFile,
   renderPlan,
   TreesyncError,
   verifyPlan,
   type Plan,
 } from '../src/index.js'
+import {assertPlanRoots} from '../src/apply/verify-plan.js'
+import {assertGuards} from '../src/plan/guards.js'
+import {parentPath} from '../src/tree/paths.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {confirmApply} from './shared/confirm.js'
 import {executePlan, type ApplyJson} from './shared/execute.js'

@@ -1,19 +1,18 @@
 import {Flags} from '@oclif/core'
 
 import {
-  DEFAULT_DIFF_MAX_BYTES,
   diffUpdates,
   guardViolations,
-  isWithin,
   planLine,
   renderPlan,
   renderWarnings,
-  realpathOfMaybeMissing,
   toPlanJson,
   TreesyncError,
   writePlanFile,
   type PlanJson,
 } from '../src/index.js'
+import {DEFAULT_DIFF_MAX_BYTES} from '../src/diff/update-diffs.js'
+import {isWithin, realpathOfMaybeMissing} from '../src/roots.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
 import {throwIfStopped} from './shared/interrupts.js'

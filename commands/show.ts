@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
-import {colourWanted, createStyle, readPlanFile, renderPlan, renderWarnings, toPlanJson, type PlanJson} from '../src/index.js'
+import {createStyle, readPlanFile, renderPlan, renderWarnings, toPlanJson, type PlanJson} from '../src/index.js'
+import {colourWanted} from '../src/render/style.js'
 import {TreesyncCommand} from './shared/base-command.js'
 
 export default class ShowCommand extends TreesyncCommand {

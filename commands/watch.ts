@@ -1,17 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {
-  DEFAULT_INTERVAL_SECONDS,
-  MAX_INTERVAL_SECONDS,
-  MIN_INTERVAL_SECONDS,
-  parseInterval,
-  pickOne,
-  runCycle,
-  runWatchLoop,
-  SourceEvents,
-  WarnOnceLogger,
-  type CycleReport,
-} from '../src/index.js'
+import {runCycle, runWatchLoop, SourceEvents, type CycleReport} from '../src/index.js'
+import {WarnOnceLogger} from '../src/log/warn-once.js'
+import {DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, parseInterval, pickOne} from '../src/watch/interval.js'
 import {TreesyncCommand} from './shared/base-command.js'
 import {allowDeleteAllFlag, rootArgs, syncFlags} from './shared/flags.js'
 import {outliveClosedConsole} from './shared/interrupts.js'

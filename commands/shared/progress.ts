@@ -1,6 +1,7 @@
 import type {Ora} from 'ora'
 
-import {colourWanted, type PrepareProgress} from '../../src/index.js'
+import type {PrepareProgress} from '../../src/index.js'
+import {colourWanted} from '../../src/render/style.js'
 
 /** Minimum time between spinner text updates: repainting costs more than scanning. */
 const REFRESH_MS = 100

@@ -3,24 +3,16 @@ import {resolve} from 'node:path'
 import {
   acquireReplicaLock,
   cacheDirectory,
-  colourWanted,
-  createExcludeFilter,
   createStyle,
-  excludePatternWarnings,
   Logger,
-  openLogFile,
   preparePlanLogged,
-  isWithin,
   openRunCaches,
-  readExcludeFile,
-  realpathOfMaybeMissing,
   resolveRoots,
   saveRunCaches,
   TreesyncError,
   streamSink,
   type CompareMode,
   type DeleteGuards,
-  type FileSink,
   type LogSink,
   type PreparedPlan,
   type ReplicaLock,
@@ -29,6 +21,11 @@ import {
   type SyncSettings,
   type TreeHashCaches,
 } from '../../src/index.js'
+import {createExcludeFilter, readExcludeFile} from '../../src/filter/exclude-filter.js'
+import {excludePatternWarnings} from '../../src/filter/pattern-warnings.js'
+import {openLogFile, type FileSink} from '../../src/log/log-file.js'
+import {colourWanted} from '../../src/render/style.js'
+import {isWithin, realpathOfMaybeMissing} from '../../src/roots.js'
 import {ScanSpinner} from './progress.js'
 
 /** Flag values a planning command passes in (after oclif parsed them). */

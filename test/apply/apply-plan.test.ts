@@ -3,7 +3,8 @@ import {constants, copyFile, lstat, mkdir, readdir, readFile, readlink, rename, 
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {applyPlan, preparePlan, resolveRoots, sweepTemporaries} from '../../src/index.js'
+import {applyPlan, preparePlan, resolveRoots} from '../../src/index.js'
+import {sweepTemporaries} from '../../src/apply/sweep-temporaries.js'
 import type {CopyFile} from '../../src/backend/local/file-io.js'
 import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'

@@ -6,20 +6,18 @@ import {describe, test} from 'node:test'
 
 import {
   applyPlan,
-  hashCacheFile,
   FileHashCache,
-  isRacy,
   MemoryHashCache,
-  openHashCaches,
   preparePlan,
-  recordAppliedHashes,
-  ReplicaHashRecorder,
   resolveRoots,
   saveRunCaches,
   type HashCache,
   type PreparedPlan,
   type TreeHashCaches,
 } from '../../src/index.js'
+import {hashCacheFile, openHashCaches} from '../../src/cache/file-hash-cache.js'
+import {isRacy} from '../../src/cache/packed-hashes.js'
+import {recordAppliedHashes, ReplicaHashRecorder} from '../../src/cache/replica-hash-recorder.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {compileExcludes, createExcludeFilter, excludePatternWarnings, preparePlan, resolveRoots} from '../../src/index.js'
+import {preparePlan, resolveRoots} from '../../src/index.js'
+import {compileExcludes, createExcludeFilter} from '../../src/filter/exclude-filter.js'
+import {excludePatternWarnings} from '../../src/filter/pattern-warnings.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree} from '../helpers/tree-builder.js'
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {applyPlan, holdRemovals, isTreesyncError, looksLikeEmptySource, planSync, type Entry, type Manifest} from '../../src/index.js'
+import {applyPlan, holdRemovals, isTreesyncError, planSync, type Entry, type Manifest} from '../../src/index.js'
+import {looksLikeEmptySource} from '../../src/plan/guards.js'
 import {CREATED_AT, dir, file} from './manifest-literals.js'
 
 function manifestOf(root: string, entries: Entry[]): Manifest {

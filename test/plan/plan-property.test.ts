@@ -5,7 +5,8 @@ import fc from 'fast-check'
 
 import {FULL_CAPABILITIES, type Capabilities} from '../../src/backend/capabilities.js'
 import type {CompareMode, Entry, EntryType, Manifest} from '../../src/index.js'
-import {planSync, relativePathProblem, summarize} from '../../src/index.js'
+import {planSync, summarize} from '../../src/index.js'
+import {relativePathProblem} from '../../src/tree/paths.js'
 import {CREATED_AT, T0, manifest} from './manifest-literals.js'
 import {manifestOf, simulate, type Model} from './simulate.js'
 

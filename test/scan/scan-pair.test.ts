@@ -5,22 +5,20 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, test} from 'node:test'
 
 import {
-  hashCacheFile,
-  hashFileSync,
   MemoryHashCache,
-  openHashCaches,
   planSync,
   preparePlan,
-  ReadBuffers,
   resolveRoots,
   saveRunCaches,
-  scanTree,
   TreesyncError,
   type Manifest,
   type Plan,
   type PlanRun,
   type SyncSettings,
 } from '../../src/index.js'
+import {hashFileSync, ReadBuffers} from '../../src/backend/local/hash-sync.js'
+import {hashCacheFile, openHashCaches} from '../../src/cache/file-hash-cache.js'
+import {scanTree} from '../../src/scan/scan-tree.js'
 import {replicaFilesToHash} from '../../src/plan/equality.js'
 import {mutateTree, randomTree, seededRandom} from '../helpers/random-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'

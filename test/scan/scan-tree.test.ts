@@ -5,7 +5,9 @@ import {symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {hashFileSync, hashPairSync, listDirectory, ReadBuffers, scanTree} from '../../src/index.js'
+import {hashFileSync, hashPairSync, ReadBuffers} from '../../src/backend/local/hash-sync.js'
+import {listDirectory} from '../../src/backend/local/list-directory.js'
+import {scanTree} from '../../src/scan/scan-tree.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {parseInterval} from '../../src/index.js'
+import {parseInterval} from '../../src/watch/interval.js'
 
 test('INTERVAL defaults to 60 s and may be fractional', () => {
   assert.equal(parseInterval(undefined, undefined), 60_000)

@@ -3,7 +3,7 @@ import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {LOG_MOVE_CHECK_MS, openLogFile} from '../../src/index.js'
+import {LOG_MOVE_CHECK_MS, openLogFile} from '../../src/log/log-file.js'
 import {tempDir} from '../helpers/temp-dir.js'
 
 const read = (path: string): Promise<string> => readFile(path, 'utf8')

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {Logger, MAX_REMEMBERED_WARNINGS, WarnOnceLogger} from '../../src/index.js'
+import {Logger} from '../../src/index.js'
+import {MAX_REMEMBERED_WARNINGS, WarnOnceLogger} from '../../src/log/warn-once.js'
 
 function recording() {
   const lines: string[] = []

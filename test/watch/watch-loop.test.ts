@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {MAX_TIMER_MS, runWatchLoop, type Timers} from '../../src/index.js'
+import {runWatchLoop, type Timers} from '../../src/index.js'
+import {MAX_TIMER_MS} from '../../src/watch/watch-loop.js'
 
 /**
  * A clock that jumps: each timer fires on the next turn of the event loop with the clock
