@@ -1,6 +1,7 @@
 import {mkdir} from 'node:fs/promises'
 
 import type {Capabilities} from '../capabilities.js'
+import {localRootPaths} from '../local-roots.js'
 import {LocalBackend, type LocalBackendOptions} from './local-backend.js'
 
 /** A sync's two local folders as backends. */
@@ -22,6 +23,9 @@ export async function openLocalRoots(
   options: LocalBackendOptions = {},
   sourceCapabilities?: Capabilities,
 ): Promise<LocalRoots> {
-  await mkdir(replica, {recursive: true})
-  return {source: new LocalBackend(source, {capabilities: sourceCapabilities}), replica: new LocalBackend(replica, options)}
+  // A plan naming a remote root (a library caller's, without resolveRoots) is refused here,
+  // never taken for a local folder named after it.
+  const paths = localRootPaths(source, replica)
+  await mkdir(paths.replica, {recursive: true})
+  return {source: new LocalBackend(paths.source, {capabilities: sourceCapabilities}), replica: new LocalBackend(paths.replica, options)}
 }
