@@ -13,6 +13,7 @@ describe('apply PLANFILE refuses flags that would change what the plan does', ()
     ['--exclude-from', async (root) => (await writeFile(join(root, 'x.txt'), 'stale/\n'), ['--exclude-from', join(root, 'x.txt')])],
     ['--compare', async () => ['--compare', 'size-mtime']],
     ['--compare', async () => ['--compare', 'md5']], // even the default: the user asked for something a saved plan cannot do
+    ['--modify-window', async () => ['--modify-window', '2']],
   ]
   for (const [flag, extra] of refused) {
     test(`${flag}: exit 1 naming it, nothing applied`, async (t) => {
@@ -60,5 +61,5 @@ describe('apply PLANFILE refuses flags that would change what the plan does', ()
 })
 
 function reasonOf(flag: string): string {
-  return flag === '--compare' ? 'the plan already decided how files are compared' : 'the plan already decides what is synced'
+  return flag === '--compare' || flag === '--modify-window' ? 'the plan already decided how files are compared' : 'the plan already decides what is synced'
 }
