@@ -1,0 +1,184 @@
+import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {createServer, connect} from 'node:net'
+import {tmpdir, userInfo} from 'node:os'
+import {join} from 'node:path'
+import {after, before} from 'node:test'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {promisify} from 'node:util'
+
+/**
+ * OpenSSH's sshd on 127.0.0.1, started by the tests (never on another address): its own
+ * host key, one authorised client key, the SFTP subsystem in-process (`internal-sftp`).
+ * Logs in as the user running the tests (root in CI). Missing `sshd` fails the test with
+ * the Debian package to install: never a silent skip.
+ */
+export interface SshServer {
+  readonly host: '127.0.0.1'
+  readonly port: number
+  /** The login the client key is authorised for. */
+  readonly user: string
+  /** Private key authorised on the server (no passphrase). */
+  readonly clientKey: string
+  /** A known_hosts file trusting this server's host key (`[127.0.0.1]:PORT ssh-ed25519 …`). */
+  readonly knownHosts: string
+  /** The host key's public line (`ssh-ed25519 AAAA…`) and its OpenSSH fingerprint (`SHA256:…`). */
+  readonly hostKey: {publicLine: string; fingerprint: string}
+  /** A scratch directory that goes away with the server (keys, config, other files a test wants). */
+  readonly dir: string
+  /** `sftp://user@127.0.0.1:PORT` followed by `path` (absolute). */
+  url(path: string): string
+  /** Kills sshd at once (SIGKILL): every session ends mid-flight. */
+  kill(): Promise<void>
+  /** Starts sshd again on the same port with the same keys (after `kill`). */
+  restart(): Promise<void>
+  /** Stops sshd and removes its directory; safe to call twice. */
+  stop(): Promise<void>
+}
+
+/** How the server is set up. */
+export interface SshServerOptions {
+  /** Only SFTP for the login (`ForceCommand internal-sftp`): exec requests such as `md5sum` fail. */
+  sftpOnly?: boolean
+  /** A different host key for a server that "changed" (default: a fresh one). */
+  hostKeyFile?: string
+}
+
+const SSHD = '/usr/sbin/sshd'
+const run = promisify(execFile)
+
+/** Starts sshd on a free port of 127.0.0.1 and waits until it accepts connections (well under a second). */
+export async function startSshServer(options: SshServerOptions = {}): Promise<SshServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'treesync-sshd-'))
+  try {
+    return await startIn(dir, options)
+  } catch (error) {
+    await rm(dir, {recursive: true, force: true})
+    throw error
+  }
+}
+
+async function startIn(dir: string, options: SshServerOptions): Promise<SshServer> {
+  await run(SSHD, ['-V']).catch((error: NodeJS.ErrnoException) => {
+    // sshd -V prints its version and exits non-zero on some releases: only a missing binary counts.
+    if (error.code === 'ENOENT') throw new Error(`${SSHD} not found: apt-get install -y openssh-server`)
+  })
+  await mkdir('/run/sshd', {recursive: true}).catch(() => undefined)
+  const hostKeyFile = options.hostKeyFile ?? (await generateKey(join(dir, 'host_ed25519')))
+  const clientKey = await generateKey(join(dir, 'client_ed25519'))
+  await writeFile(join(dir, 'authorized_keys'), await readFile(`${clientKey}.pub`))
+  const publicLine = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')
+  const fingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyFile}.pub`])).stdout.split(/\s+/)[1]
+  const port = await freePort()
+  const config = join(dir, 'sshd_config')
+  await writeFile(
+    config,
+    [
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKeyFile}`,
+      'PidFile none',
+      'UsePAM no',
+      'StrictModes no',
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'Subsystem sftp internal-sftp',
+      'LogLevel ERROR',
+      'MaxStartups 100',
+      'MaxSessions 100',
+      ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
+      '',
+    ].join('\n'),
+  )
+  const knownHosts = join(dir, 'known_hosts')
+  await writeFile(knownHosts, `[127.0.0.1]:${port} ${publicLine}\n`)
+
+  let child: ChildProcess | undefined
+  const launch = async (): Promise<void> => {
+    child = spawn(SSHD, ['-D', '-e', '-f', config, '-p', String(port)], {stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    await waitForPort(port, child, () => stderr)
+  }
+  await launch()
+  const stopChild = async (): Promise<void> => {
+    const c = child
+    child = undefined
+    if (!c || c.exitCode !== null || c.signalCode !== null) return
+    const exited = new Promise((resolve) => c.once('exit', resolve))
+    c.kill('SIGKILL')
+    await exited
+  }
+  let stopped = false
+  return {
+    host: '127.0.0.1',
+    port,
+    user: userInfo().username,
+    clientKey,
+    knownHosts,
+    hostKey: {publicLine, fingerprint},
+    dir,
+    url: (path) => `sftp://${userInfo().username}@127.0.0.1:${port}${path}`,
+    kill: stopChild,
+    restart: async () => {
+      await stopChild()
+      await launch()
+    },
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      await stopChild()
+      await rm(dir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** One server for a whole test file: started before its tests, stopped after them. */
+export function sshServerForSuite(options: SshServerOptions = {}): () => SshServer {
+  let server: SshServer | undefined
+  before(async () => {
+    server = await startSshServer(options)
+  })
+  after(async () => {
+    await server?.stop()
+  })
+  return () => {
+    if (!server) throw new Error('the sshd fixture is not started (use it inside a test)')
+    return server
+  }
+}
+
+/** An ed25519 key pair without a passphrase; returns the private key's path. */
+export async function generateKey(path: string): Promise<string> {
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'treesync-test', '-f', path])
+  return path
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number}
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (child.exitCode !== null) throw new Error(`sshd exited with ${child.exitCode}: ${stderr().trim()}`)
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (open) return
+    await sleep(25)
+  }
+  throw new Error(`sshd did not listen on 127.0.0.1:${port} within 5 s: ${stderr().trim()}`)
+}
