@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ROOTS_OVERLAP'
   | 'BAD_ROOT'
   | 'ROOT_UNSUPPORTED'
+  | 'ROOT_UNREACHABLE'
   | 'LOG_UNWRITABLE'
   | 'NOT_CONFIRMED'
   | 'PLAN_INVALID'

@@ -54,7 +54,7 @@ export async function openSshSession(target: SshTarget, options: SshOptions): Pr
   const privateKey = options.sshKey ? await readFile(options.sshKey) : undefined
   const ready = new Promise<void>((resolve, reject) => {
     client.once('ready', resolve)
-    client.once('error', (error) => reject(new TreesyncError('BAD_ROOT', `cannot connect to ${label}: ${error.message}`, label)))
+    client.once('error', (error) => reject(new TreesyncError('ROOT_UNREACHABLE', `cannot connect to ${label}: ${error.message}`, label)))
   })
   const ended = new Promise<Error | undefined>((resolve) => {
     let failure: Error | undefined
