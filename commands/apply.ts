@@ -81,13 +81,13 @@ export default class ApplyCommand extends TreesyncCommand {
     assertPlanRoots(plan, session.roots)
     this.show(session, plan)
     assertGuards(plan, session.settings.guards)
-    const stale = await verifyPlan(plan, session.roots)
+    const stale = await verifyPlan(plan, {roots: session.roots, remotes: session.remotes})
     if (stale) {
       session.logger.error(`plan is stale: ${stale.path}: ${stale.reason}`)
       throw new TreesyncError('PLAN_STALE', `plan is stale: ${stale.path}: ${stale.reason}; nothing was applied (run plan again)`, stale.path)
     }
     const dirs = plan.operations.flatMap((op) => [op.path, ...(op.op === 'rename' ? [op.from] : [])].map(parentPath))
-    const temporaries = await findTemporariesIn(plan.replica, dirs)
+    const temporaries = await findTemporariesIn(plan.replica, dirs, session.remotes)
     throwIfStopped(interrupts)
     return executePlan(session, plan, {temporaries, quiet: this.jsonEnabled(), interrupts})
   }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
-import {runCycle, runWatchLoop, SourceEvents, type CycleReport} from '../src/index.js'
+import {runCycle, runWatchLoop, SourceEvents, TreesyncError, type CycleReport} from '../src/index.js'
+import {parseRootSpec} from '../src/backend/root-spec.js'
 import {WarnOnceLogger} from '../src/log/warn-once.js'
 import {DEFAULT_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, parseInterval, pickOne} from '../src/watch/interval.js'
 import {TreesyncCommand} from './shared/base-command.js'
@@ -52,6 +53,11 @@ export default class WatchCommand extends TreesyncCommand {
     const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
     outliveClosedConsole()
     const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
+    if (flags.events && parseRootSpec(session.roots.source).kind !== 'local') {
+      await session.close()
+      // Change events come from the local kernel (inotify): a remote source has none to give.
+      throw new TreesyncError('BAD_INPUT', `--events needs a local SOURCE: ${session.roots.source} is remote (the interval alone drives the cycles)`)
+    }
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
     const logger = new WarnOnceLogger(session.logger)
     try {
@@ -101,6 +107,7 @@ export default class WatchCommand extends TreesyncCommand {
               logger,
               takeRepeatedWarnings: () => logger.takeRepeats(),
               signal: stop.signal,
+              remotes: session.remotes,
             }),
           ),
       })

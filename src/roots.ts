@@ -1,10 +1,17 @@
 import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
-import {localRootPaths} from './backend/local-roots.js'
+import {localPathOf} from './backend/local-roots.js'
+import type {RemoteConnections} from './backend/remote-connections.js'
+import {parseRootSpec, type RootSpec, type SftpRootSpec} from './backend/root-spec.js'
+import {resolveSftpRoot} from './backend/sftp/resolve-sftp-root.js'
 import {describeFsError, TreesyncError} from './errors.js'
 
-/** The two roots of a sync, as real absolute paths (symlinks resolved). */
+/**
+ * The two roots of a sync: a local one as its real absolute path (symlinks resolved), a
+ * remote one as its canonical URL (`sftp://user@host:port/absolute/path`, resolved on the
+ * server). `parseRootSpec` tells the kinds apart: an absolute path is always local.
+ */
 export interface Roots {
   source: string
   replica: string
@@ -20,39 +27,64 @@ export interface RootOptions {
    * filling the root filesystem.
    */
   mkpath?: boolean
+  /** The run's connections, for remote roots (default: connections opened for this call and closed after it). */
+  remotes?: RemoteConnections
 }
 
 /**
- * Validates and resolves SOURCE and REPLICA: both are root specs naming local folders
- * (`host:path`, `sftp://…` and `s3://…` are refused before anything is touched, see
- * `localRootPaths`), the source must be an existing directory, the replica a directory or
- * absent (its parent present, unless `mkpath`), and neither may contain the other once
- * symlinks are resolved (syncing a tree into itself would recurse or delete the source).
+ * Validates and resolves SOURCE and REPLICA, each a root spec (a local path, `host:path`
+ * or `sftp://…`; `s3://…` is refused before anything is touched): the source must be an
+ * existing directory, the replica a directory or absent (its parent present, unless
+ * `mkpath`), and neither may contain the other once symlinks are resolved (syncing a tree
+ * into itself would recurse or delete the source). A remote root is resolved on its
+ * server, through a connection from `options.remotes`.
  */
 export async function resolveRoots(sourceSpec: string, replicaSpec: string, options: RootOptions = {}): Promise<Roots> {
-  const {source, replica} = localRootPaths(sourceSpec, replicaSpec)
-  const sourceAbs = resolve(source)
-  let sourceReal: string
+  const specs = {source: parseRootSpec(sourceSpec, 'SOURCE'), replica: parseRootSpec(replicaSpec, 'REPLICA')}
+  for (const [role, spec, text] of [['SOURCE', specs.source, sourceSpec], ['REPLICA', specs.replica, replicaSpec]] as const) {
+    if (spec.kind === 's3') localPathOf(spec, text, role)
+  }
+  if (specs.source.kind === 'local' && specs.replica.kind === 'local') return await resolveLocalRoots(specs.source.path, specs.replica.path, options)
+  const {remotes} = options
+  // Loaded only when a root is remote: a local sync never pays for the SSH library.
+  const connections = remotes ?? new (await import('./backend/remote-connections.js')).RemoteConnections()
   try {
-    const st = await stat(sourceAbs)
-    if (!st.isDirectory()) throw new TreesyncError('SOURCE_NOT_DIR', `source is not a directory: ${source}`, source)
-    sourceReal = await realpath(sourceAbs)
-  } catch (error) {
-    if (error instanceof TreesyncError) throw error
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TreesyncError('SOURCE_MISSING', `source directory does not exist: ${source}`, source)
-    }
-    throw new TreesyncError('SOURCE_MISSING', `cannot access source ${source}: ${describeFsError(error)}`, source)
+    const source = await resolveOne(specs.source, 'source', connections, options)
+    const replica = await resolveOne(specs.replica, 'replica', connections, options)
+    refuseRemoteOverlap(specs, source.text, replica.text)
+    return {source: source.text, replica: replica.text, replicaExists: replica.exists}
+  } finally {
+    if (!remotes) await connections.close()
   }
+}
 
-  const {real: replicaReal, exists} = await resolveMaybeMissing(replica)
-  if (!exists && !options.mkpath && !(await resolveMaybeMissing(dirname(resolve(replica)))).exists) {
-    throw new TreesyncError(
-      'REPLICA_NOT_DIR',
-      `the replica's parent folder ${dirname(resolve(replica))} does not exist (check the path, or pass --mkpath to create it)`,
-      replica,
-    )
-  }
+async function resolveOne(spec: RootSpec, role: 'source' | 'replica', remotes: RemoteConnections, options: RootOptions): Promise<{text: string; exists: boolean}> {
+  if (spec.kind === 'sftp') return await resolveSftpRoot(spec, role, await remotes.ssh.session(spec), options)
+  if (spec.kind !== 'local') throw new TreesyncError('ROOT_UNSUPPORTED', `${role} ${spec.kind} roots are not supported`)
+  if (role === 'source') return {text: await resolveLocalSource(spec.path), exists: true}
+  const {real, exists} = await resolveLocalReplica(spec.path, options)
+  return {text: real, exists}
+}
+
+/** Two folders on one SFTP login may still nest: refused like local ones (paths compared as resolved on the server). */
+function refuseRemoteOverlap(specs: {source: RootSpec; replica: RootSpec}, source: string, replica: string): void {
+  const s = specs.source
+  const r = specs.replica
+  if (s.kind !== 'sftp' || r.kind !== 'sftp' || loginOf(s) !== loginOf(r)) return
+  const [sourcePath, replicaPath] = [new URL(source).pathname, new URL(replica).pathname]
+  if (sourcePath === replicaPath) throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${source}`, replica)
+  if (isWithin(replicaPath, sourcePath)) throw new TreesyncError('ROOTS_OVERLAP', `replica ${replica} is inside source ${source}`, replica)
+  if (isWithin(sourcePath, replicaPath)) throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
+}
+
+function loginOf(spec: SftpRootSpec): string {
+  return `${spec.user ?? ''}@${spec.host}:${spec.port ?? 22}`
+}
+
+/** Two local folders: resolved, and refused when they are one folder or nest (by path, then by device and inode). */
+async function resolveLocalRoots(source: string, replica: string, options: RootOptions): Promise<Roots> {
+  const sourceReal = await resolveLocalSource(source)
+  const {real: replicaReal, exists} = await resolveLocalReplica(replica, options)
   if (replicaReal === sourceReal) {
     throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${sourceReal}`, replica)
   }
@@ -64,6 +96,33 @@ export async function resolveRoots(sourceSpec: string, replicaSpec: string, opti
   }
   await refuseAliases(source, sourceReal, replica, replicaReal)
   return {source: sourceReal, replica: replicaReal, replicaExists: exists}
+}
+
+async function resolveLocalSource(source: string): Promise<string> {
+  const sourceAbs = resolve(source)
+  try {
+    const st = await stat(sourceAbs)
+    if (!st.isDirectory()) throw new TreesyncError('SOURCE_NOT_DIR', `source is not a directory: ${source}`, source)
+    return await realpath(sourceAbs)
+  } catch (error) {
+    if (error instanceof TreesyncError) throw error
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new TreesyncError('SOURCE_MISSING', `source directory does not exist: ${source}`, source)
+    }
+    throw new TreesyncError('SOURCE_MISSING', `cannot access source ${source}: ${describeFsError(error)}`, source)
+  }
+}
+
+async function resolveLocalReplica(replica: string, options: RootOptions): Promise<{real: string; exists: boolean}> {
+  const resolved = await resolveMaybeMissing(replica)
+  if (!resolved.exists && !options.mkpath && !(await resolveMaybeMissing(dirname(resolve(replica)))).exists) {
+    throw new TreesyncError(
+      'REPLICA_NOT_DIR',
+      `the replica's parent folder ${dirname(resolve(replica))} does not exist (check the path, or pass --mkpath to create it)`,
+      replica,
+    )
+  }
+  return resolved
 }
 
 /**

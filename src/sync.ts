@@ -1,4 +1,5 @@
 import type {RootCapabilities} from './backend/capabilities.js'
+import type {RemoteConnections} from './backend/remote-connections.js'
 import {localCapabilities} from './backend/local/local-capabilities.js'
 import {openHashCaches} from './cache/file-hash-cache.js'
 import type {TreeHashCaches} from './cache/hash-cache.js'
@@ -33,6 +34,8 @@ export interface PlanRun {
   now?: () => Date
   /** What each root can keep (default: probed, see `rootCapabilities`). */
   capabilities?: RootCapabilities
+  /** The run's connections to remote roots (default: opened for this plan and closed after it). */
+  remotes?: RemoteConnections
 }
 
 /** How much hashing a plan took: files read, bytes read, and hashes found in the cache. */

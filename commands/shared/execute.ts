@@ -44,6 +44,7 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
     temporaries: options.temporaries,
     replicaCache: session.hashCaches?.replica,
     signal: interrupts?.signal,
+    remotes: session.remotes,
   })
   const stoppedBy = interrupts?.stoppedBy
   const readErrors = hasReadErrors(plan)

@@ -40,7 +40,12 @@ export const syncFlags = {
   'exclude-from': Flags.string({description: 'read exclude patterns from FILE (gitignore format)', helpValue: 'FILE'}),
   'max-delete': Flags.integer({min: 0, description: 'refuse a plan that removes more than N entries (delete + rmdir)'}),
   mkpath: Flags.boolean({description: "create REPLICA's missing parent folders too (as rsync --mkpath); without it a missing parent is refused"}),
-  'backup-dir': Flags.string({description: 'move files that would be deleted or overwritten into DIR (same relative path)'}),
+  'backup-dir': Flags.string({description: 'move files that would be deleted or overwritten into DIR (same relative path; a local replica only)'}),
+  'ssh-key': Flags.string({
+    description: 'private key for SFTP roots (default: the ssh agent, then IdentityFile from ~/.ssh/config, then ~/.ssh/id_*)',
+    helpValue: 'FILE',
+  }),
+  'known-hosts': Flags.string({description: "known_hosts file to check SFTP servers' host keys against (default: ~/.ssh/known_hosts)", helpValue: 'FILE'}),
 }
 
 /** The guard against syncing an empty or unmounted source over a full replica. */

@@ -26,6 +26,9 @@ import {excludePatternWarnings} from '../../src/filter/pattern-warnings.js'
 import {openLogFile, type FileSink} from '../../src/log/log-file.js'
 import {colourWanted} from '../../src/render/style.js'
 import {isWithin, realpathOfMaybeMissing} from '../../src/roots.js'
+import {RemoteConnections} from '../../src/backend/remote-connections.js'
+import {parseRootSpec} from '../../src/backend/root-spec.js'
+import {remoteLockDir} from '../../src/lock/replica-lock.js'
 import {ScanSpinner} from './progress.js'
 
 /** Flag values a planning command passes in (after oclif parsed them). */
@@ -44,11 +47,15 @@ export interface SessionFlags {
   'allow-delete-all'?: boolean
   'no-cache'?: boolean
   mkpath?: boolean
+  'ssh-key'?: string
+  'known-hosts'?: string
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
 export interface Session {
   roots: Roots
+  /** Connections to remote roots, kept for the whole run (watch: across cycles). */
+  remotes: RemoteConnections
   logger: Logger
   /** Styles for stdout and stderr, each coloured only on its own terminal. */
   out: Style
@@ -75,7 +82,23 @@ export async function openSession(
   flags: SessionFlags,
   consoleLog: 'stdout' | 'stderr' | false,
 ): Promise<Session> {
-  const roots = await resolveRoots(source, replica, {mkpath: flags.mkpath})
+  const remotes = new RemoteConnections({ssh: {sshKey: flags['ssh-key'], knownHosts: flags['known-hosts']}})
+  try {
+    return await openSessionWith(remotes, source, replica, flags, consoleLog)
+  } catch (error) {
+    await remotes.close()
+    throw error
+  }
+}
+
+async function openSessionWith(
+  remotes: RemoteConnections,
+  source: string,
+  replica: string,
+  flags: SessionFlags,
+  consoleLog: 'stdout' | 'stderr' | false,
+): Promise<Session> {
+  const roots = await resolveRoots(source, replica, {mkpath: flags.mkpath, remotes})
   const sinks: LogSink[] = []
   let file: FileSink | undefined
   if (flags['log-file']) sinks.push((file = openLogFile(flags['log-file'])))
@@ -93,6 +116,7 @@ export async function openSession(
   let lock: ReplicaLock | undefined
   const session: Session = {
     roots,
+    remotes,
     logger,
     out: createStyle(colourWanted(process.stdout, process.env)),
     err: createStyle(colourWanted(process.stderr, process.env)),
@@ -111,7 +135,8 @@ export async function openSession(
     consoleLog: consoleLog !== false,
     hashCaches: undefined,
     async lockReplica() {
-      lock ??= await acquireReplicaLock(roots.replica)
+      const standIn = parseRootSpec(roots.replica).kind === 'local' ? undefined : remoteLockDir(cacheDir, roots.replica)
+      lock ??= await acquireReplicaLock(roots.replica, {standIn})
     },
     async close() {
       await saveRunCaches(session.hashCaches, (warning) => {
@@ -120,6 +145,7 @@ export async function openSession(
         if (!consoleLog) process.stderr.write(`warning: ${warning}\n`)
       })
       await lock?.release()
+      await remotes.close()
       file?.close()
     },
   }
@@ -131,7 +157,13 @@ export async function planSession(session: Session, signal?: AbortSignal): Promi
   const spinner = await ScanSpinner.start()
   try {
     session.hashCaches ??= await openRunCaches(session.roots, session.settings)
-    const prepared = await preparePlanLogged(session.roots, session.settings, {caches: session.hashCaches, logger: session.logger, onProgress: spinner.update, signal})
+    const prepared = await preparePlanLogged(session.roots, session.settings, {
+      caches: session.hashCaches,
+      logger: session.logger,
+      onProgress: spinner.update,
+      signal,
+      remotes: session.remotes,
+    })
     // plan has no console log; its cache warnings would otherwise go unseen.
     if (!session.consoleLog) for (const notice of prepared.notices) process.stderr.write(`warning: ${notice}\n`)
     return prepared
@@ -145,6 +177,9 @@ export async function planSession(session: Session, signal?: AbortSignal): Promi
  * be a root or contain one: backups would be synced, or would grow on every run.
  */
 async function checkBackupDir(dir: string, roots: Roots): Promise<string> {
+  if (parseRootSpec(roots.replica).kind !== 'local') {
+    throw new TreesyncError('BAD_INPUT', `--backup-dir needs a local replica: ${roots.replica} is remote`, dir)
+  }
   const real = await realpathOfMaybeMissing(dir)
   for (const root of [roots.source, roots.replica]) {
     if (real === root || isWithin(root, real)) {

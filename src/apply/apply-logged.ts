@@ -1,3 +1,4 @@
+import type {RemoteConnections} from '../backend/remote-connections.js'
 import type {HashCache} from '../cache/hash-cache.js'
 import {ReplicaHashRecorder} from '../cache/replica-hash-recorder.js'
 import {logApplyEvents} from '../log/apply-log.js'
@@ -16,6 +17,8 @@ export interface ApplyRun {
   replicaCache?: HashCache
   /** Stops starting operations when aborted; those running finish, the rest are skipped. */
   signal?: AbortSignal
+  /** The run's connections to remote roots. */
+  remotes?: RemoteConnections
 }
 
 /**
@@ -24,7 +27,7 @@ export interface ApplyRun {
  * replica's hash cache so the next plan hashes nothing.
  */
 export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
-  await sweepTemporaries(plan.replica, run.temporaries)
+  await sweepTemporaries(plan.replica, run.temporaries, run.remotes)
   const cache = run.replicaCache
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
   const recorder = cache && new ReplicaHashRecorder(cache, plan.replica)
@@ -36,6 +39,7 @@ export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, '
       backupDir: settings.backupDir,
       guards: settings.guards,
       signal: run.signal,
+      remotes: run.remotes,
       onEvent: (event) => {
         if (event.type === 'applied') recorder?.add(event.op)
         log(event)

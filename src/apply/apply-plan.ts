@@ -1,6 +1,8 @@
 import type {Backend} from '../backend/backend.js'
 import type {CopyFile} from '../backend/local/file-io.js'
-import {openLocalRoots} from '../backend/local/open-local-roots.js'
+import {LocalBackend} from '../backend/local/local-backend.js'
+import {openRootBackends} from '../backend/open-roots.js'
+import type {RemoteConnections} from '../backend/remote-connections.js'
 import {describeError} from '../errors.js'
 import type {ApplyEvent, ApplyResult, FailedOperation} from '../model/apply-result.js'
 import {assertGuards, DEFAULT_GUARDS, type DeleteGuards} from '../plan/guards.js'
@@ -42,12 +44,14 @@ export interface ApplyOptions {
   /** Clock for the duration; injectable for tests. */
   now?: () => number
   /**
-   * The trees to read from and write to. Default: the plan's roots as local folders (the
-   * replica created if missing) with the capabilities the plan carries, set up from
+   * The trees to read from and write to. Default: the plan's roots, local or remote (the
+   * replica created if missing), a local one with the capabilities the plan carries, set up from
    * `backupDir`, `copyFile` and `copyWorkers`,
    * which are then ignored. Backends passed here are not closed.
    */
   backends?: {source: Backend; replica: Backend}
+  /** The run's connections to remote roots (default: opened for this apply and closed after it). */
+  remotes?: RemoteConnections
 }
 
 /** Below this many file copies, starting worker threads costs more than it saves. */
@@ -74,28 +78,28 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
 
   const opened = options.backends
     ? undefined
-    : await openLocalRoots(
-        plan.source,
-        plan.replica,
-        {
-          // What the plan was made for: a FAT replica's copies, say, then set mtimes after their rename.
+    : await openRootBackends(plan, {
+        // What the plan was made for: a FAT replica's copies, say, then set mtimes after their rename.
+        localReplica: {
           capabilities: plan.capabilities?.replica,
           backup: options.backupDir ? {dir: options.backupDir, startedAt: new Date(started)} : undefined,
           copyFile: options.copyFile,
           copyWorkers: copyWorkersFor(plan.operations, options),
         },
-        plan.capabilities?.source,
-      )
+        localSourceCapabilities: plan.capabilities?.source,
+        createReplica: true,
+        remotes: options.remotes,
+      })
+  const {source, replica} = (options.backends ?? opened)!
+  const workers = opened?.replica instanceof LocalBackend ? opened.replica.copyWorkers : 0
   try {
-    const {source, replica} = (options.backends ?? opened)!
-    await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica)}, result, options, opened?.replica.copyWorkers ?? 0)
+    await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica)}, result, options, workers)
   } finally {
-    await opened?.source.close()
-    await opened?.replica.close()
+    await opened?.close()
   }
   result.summary = summarize(result.applied)
   result.durationMs = now() - started
-  result.copyWorkers = opened?.replica.copyWorkers ?? 0
+  result.copyWorkers = workers
   return result
 }
 

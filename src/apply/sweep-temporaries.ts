@@ -1,5 +1,6 @@
 import type {Backend} from '../backend/backend.js'
-import {LocalBackend} from '../backend/local/local-backend.js'
+import {openRootBackend} from '../backend/open-roots.js'
+import type {RemoteConnections} from '../backend/remote-connections.js'
 import {baseName, joinPath} from '../tree/paths.js'
 import {isTempName} from '../tree/temp-name.js'
 
@@ -7,10 +8,12 @@ import {isTempName} from '../tree/temp-name.js'
  * Removes temporaries left by an interrupted apply. Only files and links with treesync's
  * temporary name shape are touched, and only through real directories of the replica
  * (never through a symlink, which could point anywhere: the backend refuses). Failures
- * are ignored: the next run tries again. `replica`: a backend, or a local folder's path.
+ * are ignored: the next run tries again. `replica`: a backend, or a root as a plan names it
+ * (a remote one through `remotes`).
  */
-export async function sweepTemporaries(replica: Backend | string, paths: readonly string[]): Promise<number> {
-  const tree = typeof replica === 'string' ? new LocalBackend(replica) : replica
+export async function sweepTemporaries(replica: Backend | string, paths: readonly string[], remotes?: RemoteConnections): Promise<number> {
+  if (paths.length === 0) return 0
+  const tree = typeof replica === 'string' ? await openRootBackend(replica, 'replica', {remotes}) : replica
   let removed = 0
   for (const path of paths) {
     if (!isTempName(baseName(path))) continue
@@ -23,16 +26,18 @@ export async function sweepTemporaries(replica: Backend | string, paths: readonl
       // Gone, not removable now, or behind a symlink: harmless, retried next run.
     }
   }
+  if (tree !== replica) await tree.close()
   return removed
 }
 
 /**
  * Finds treesync temporaries directly inside the given replica directories (used when a
  * saved plan is applied without a fresh scan). A directory that is missing, unreadable,
- * or reached through a symlink is passed over. `replica`: a backend, or a local folder's path.
+ * or reached through a symlink is passed over. `replica`: a backend, or a root as a plan
+ * names it (a remote one through `remotes`).
  */
-export async function findTemporariesIn(replica: Backend | string, dirs: Iterable<string>): Promise<string[]> {
-  const tree = typeof replica === 'string' ? new LocalBackend(replica) : replica
+export async function findTemporariesIn(replica: Backend | string, dirs: Iterable<string>, remotes?: RemoteConnections): Promise<string[]> {
+  const tree = typeof replica === 'string' ? await openRootBackend(replica, 'replica', {remotes}) : replica
   const found: string[] = []
   for (const dir of new Set(dirs)) {
     try {
@@ -41,5 +46,6 @@ export async function findTemporariesIn(replica: Backend | string, dirs: Iterabl
       // Nothing to sweep there now.
     }
   }
+  if (tree !== replica) await tree.close()
   return found
 }

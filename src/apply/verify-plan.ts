@@ -1,5 +1,6 @@
 import type {Backend, BackendEntry, ExpectedEntry} from '../backend/backend.js'
-import {LocalBackend} from '../backend/local/local-backend.js'
+import {openRootBackends} from '../backend/open-roots.js'
+import type {RemoteConnections} from '../backend/remote-connections.js'
 import {entryDrift, mtimeMsOf, sourceDrift} from '../backend/preconditions.js'
 import {describeError, TreesyncError} from '../errors.js'
 import type {Operation} from '../plan/operation.js'
@@ -24,23 +25,34 @@ export function assertPlanRoots(plan: Pick<Plan, 'source' | 'replica'>, roots: P
   }
 }
 
+/** Where `verifyPlan` looks; all optional. */
+export interface VerifyOptions {
+  /** The roots as the caller resolved them (default: resolved here, which throws when they no longer resolve at all). */
+  roots?: Pick<Roots, 'source' | 'replica'>
+  /** The trees to check (default: the plan's roots, opened here). */
+  backends?: {source: Backend; replica: Backend}
+  /** The run's connections to remote roots (default: opened here and closed after). */
+  remotes?: RemoteConnections
+}
+
 /**
  * Checks, before anything is changed, that a saved plan still holds. Throws PLAN_STALE
- * when its roots now resolve elsewhere (`roots`: as the caller resolved them, else
- * resolved here, which throws when they no longer resolve at all). Otherwise returns the
- * first mismatch, if any: each source entry it copies from and each replica entry it
- * changes or removes must be as it was when planned, each path it creates still free (or
- * freed by the plan itself), and each directory it removes hold nothing the plan does not
- * remove. `backends`: the trees to check (default: the plan's roots as local folders).
+ * when its roots now resolve elsewhere. Otherwise returns the first mismatch, if any: each
+ * source entry it copies from and each replica entry it changes or removes must be as it
+ * was when planned, each path it creates still free (or freed by the plan itself), and
+ * each directory it removes hold nothing the plan does not remove.
  */
-export async function verifyPlan(
-  plan: Plan,
-  roots?: Pick<Roots, 'source' | 'replica'>,
-  backends?: {source: Backend; replica: Backend},
-): Promise<Staleness | undefined> {
-  assertPlanRoots(plan, roots ?? (await resolveRoots(plan.source, plan.replica, {mkpath: true})))
-  const source = backends?.source ?? new LocalBackend(plan.source)
-  const replica = backends?.replica ?? new LocalBackend(plan.replica)
+export async function verifyPlan(plan: Plan, options: VerifyOptions = {}): Promise<Staleness | undefined> {
+  assertPlanRoots(plan, options.roots ?? (await resolveRoots(plan.source, plan.replica, {mkpath: true, remotes: options.remotes})))
+  const opened = options.backends ? undefined : await openRootBackends(plan, {remotes: options.remotes})
+  try {
+    return await firstStaleness(plan, (options.backends ?? opened)!)
+  } finally {
+    await opened?.close()
+  }
+}
+
+async function firstStaleness(plan: Plan, {source, replica}: {source: Backend; replica: Backend}): Promise<Staleness | undefined> {
   const vacated = new Set<string>()
   const created = new Set<string>()
   for (const op of plan.operations) {

@@ -1,5 +1,7 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {lstat, mkdir, readdir, rmdir} from 'node:fs/promises'
+import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {describeFsError, TreesyncError} from '../errors.js'
@@ -43,23 +45,35 @@ const RELEASE_TIMEOUT_MS = 2000
  * while the operations in progress finish. A missing replica is created first (apply
  * would create it anyway) and removed again at release if nothing was put in it.
  */
-export async function acquireReplicaLock(replica: string): Promise<ReplicaLock> {
-  const created = await ensureDirectory(replica)
+export async function acquireReplicaLock(replica: string, options: {standIn?: string} = {}): Promise<ReplicaLock> {
+  // A remote replica cannot be flock'ed: a local folder named after it stands in (see remoteLockDir).
+  const dir = options.standIn ?? replica
+  const created = await ensureDirectory(dir)
   try {
     const deadline = Date.now() + DYING_HOLDER_WAIT_MS
     for (;;) {
-      const helper = await startHelper(replica)
-      if (helper) return heldLock(replica, helper, created)
-      const holder = await findLockHolder(replica)
+      const helper = await startHelper(dir, replica)
+      if (helper) return heldLock(dir, helper, created)
+      const holder = await findLockHolder(dir)
       if ((holder?.alive ?? true) || Date.now() > deadline) {
         throw new TreesyncError('LOCK_HELD', heldMessage(replica, holder), replica)
       }
       await sleep(RETRY_MS)
     }
   } catch (error) {
-    if (created !== undefined) await removeIfUnused(replica, created)
+    if (created !== undefined) await removeIfUnused(dir, created)
     throw error
   }
+}
+
+/**
+ * The local folder whose lock stands for a remote replica's: one per replica URL in the
+ * cache directory, so two treesync runs of this user on this machine never apply to it at
+ * once. (Runs on other machines are not excluded: SFTP and S3 have no lock that dies with
+ * its holder.)
+ */
+export function remoteLockDir(cacheDir: string, replica: string): string {
+  return join(cacheDir, 'locks', createHash('sha256').update(replica).digest('hex').slice(0, 32))
 }
 
 function heldMessage(replica: string, holder: LockHolder | undefined): string {
@@ -89,10 +103,10 @@ async function removeIfUnused(replica: string, ino: bigint): Promise<void> {
 }
 
 /** The helper holding the lock, or undefined when another process holds it. */
-function startHelper(replica: string): Promise<ChildProcessWithoutNullStreams | undefined> {
+function startHelper(dir: string, replica: string): Promise<ChildProcessWithoutNullStreams | undefined> {
   return new Promise((resolve, reject) => {
     // `DIR/.`: flock(1) creates a missing lock file, and the replica must never become one.
-    const child = spawn('flock', ['-n', `${replica}/.`, 'sh', '-c', HELPER_SCRIPT, LOCK_MARKER, String(process.pid)], {
+    const child = spawn('flock', ['-n', `${dir}/.`, 'sh', '-c', HELPER_SCRIPT, LOCK_MARKER, String(process.pid)], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     })

@@ -1,4 +1,5 @@
 import {applyPlanLogged} from '../apply/apply-logged.js'
+import type {RemoteConnections} from '../backend/remote-connections.js'
 import {describeError, isTreesyncError} from '../errors.js'
 import type {TreeHashCaches} from '../cache/hash-cache.js'
 import type {Logger} from '../log/logger.js'
@@ -20,6 +21,8 @@ export interface CycleOptions {
   takeRepeatedWarnings?: () => number
   signal?: AbortSignal
   now?: () => number
+  /** The watch's connections to remote roots, kept across cycles (reconnected after a failure). */
+  remotes?: RemoteConnections
 }
 
 /** How one cycle ended. A cycle that could not run at all is `skipped` with a reason. */
@@ -61,9 +64,10 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
   let caches: TreeHashCaches | undefined
   try {
     const {settings} = options
-    const roots = await resolveRoots(options.source, options.replica, {mkpath: settings.mkpath})
+    const {remotes} = options
+    const roots = await resolveRoots(options.source, options.replica, {mkpath: settings.mkpath, remotes})
     caches = await openRunCaches(roots, settings)
-    const {plan, replica} = await preparePlanLogged(roots, settings, {caches, signal: options.signal, logger, quietWhenNothingHashed: true})
+    const {plan, replica} = await preparePlanLogged(roots, settings, {caches, signal: options.signal, logger, quietWhenNothingHashed: true, remotes})
     // A guarded cycle still copies: only its removals wait for the user (apply by hand).
     const [violation] = guardViolations(plan, settings.guards ?? DEFAULT_GUARDS)
     const {plan: runnable, held} = violation ? holdRemovals(plan) : {plan, held: []}
@@ -73,7 +77,13 @@ export async function runCycle(cycle: number, options: CycleOptions): Promise<Cy
           `review them with: treesync apply ${roots.source} ${roots.replica}`,
       )
     }
-    const result = await applyPlanLogged(runnable, settings, {logger, temporaries: replica.temporaries, replicaCache: caches?.replica, signal: options.signal})
+    const result = await applyPlanLogged(runnable, settings, {
+      logger,
+      temporaries: replica.temporaries,
+      replicaCache: caches?.replica,
+      signal: options.signal,
+      remotes,
+    })
     const readErrors = plan.warnings.filter((w) => w.level === 'error').length
     const failed = result.failed.length + readErrors
     const done = report(failed > 0 ? 'failed' : runnable.operations.length > 0 ? 'applied' : held.length > 0 ? 'held' : 'unchanged', {

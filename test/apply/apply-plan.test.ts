@@ -202,16 +202,21 @@ test('a replica root swapped for a symlink in the middle of apply is never writt
   assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
 })
 
-test('a plan naming a remote root is refused by the library too: nothing is created for it, not even a local folder of that name', async (t) => {
+test('a plan naming an S3 root (no backend yet) or an unreachable SFTP root fails, and nothing is created for it, not even a local folder of that name', async (t) => {
   const {root, source, replica} = await setup(t)
   await buildTree(source, [{path: 'a.txt', type: 'file', content: 'a'}])
   const plan = await planOnly(source, replica)
   const cwd = process.cwd()
   process.chdir(root)
   t.after(() => process.chdir(cwd))
-  for (const remote of ['sftp://backup@nas/volume1/photos', 's3://bucket/site', 'backup@nas:photos']) {
-    await assert.rejects(applyPlan({...plan, replica: remote}), (error: {code?: string}) => error.code === 'ROOT_UNSUPPORTED', remote)
+  const refusals: Array<[Partial<typeof plan>, string]> = [
+    [{replica: 's3://bucket/site'}, 'ROOT_UNSUPPORTED'],
+    [{replica: 'sftp://backup@nas.invalid/volume1/photos'}, 'ROOT_UNREACHABLE'],
+    [{replica: 'backup@nas.invalid:photos'}, 'ROOT_UNREACHABLE'],
+    [{source: 'nas.invalid:/photos'}, 'ROOT_UNREACHABLE'],
+  ]
+  for (const [roots, code] of refusals) {
+    await assert.rejects(applyPlan({...plan, ...roots}), (error: {code?: string}) => error.code === code, JSON.stringify(roots))
   }
-  await assert.rejects(applyPlan({...plan, source: 'nas:/photos'}), (error: {code?: string}) => error.code === 'ROOT_UNSUPPORTED')
   assert.deepEqual((await readdir(root)).sort(), ['source'])
 })
