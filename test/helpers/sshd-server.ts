@@ -28,6 +28,8 @@ export interface SshServer {
   readonly dir: string
   /** `sftp://user@127.0.0.1:PORT` followed by `path` (absolute). */
   url(path: string): string
+  /** Logins accepted since the server started (restarts included): how many connections clients opened. */
+  logins(): number
   /** Kills sshd at once (SIGKILL): every session ends mid-flight. */
   kill(): Promise<void>
   /** Starts sshd again on the same port with the same keys (after `kill`). */
@@ -84,7 +86,8 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
       'Subsystem sftp internal-sftp',
-      'LogLevel ERROR',
+      // INFO: one "Accepted publickey" line per login, which `logins()` counts.
+      'LogLevel INFO',
       'MaxStartups 100',
       'MaxSessions 100',
       ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
@@ -95,10 +98,16 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
   await writeFile(knownHosts, `[127.0.0.1]:${port} ${publicLine}\n`)
 
   let child: ChildProcess | undefined
+  let logins = 0
   const launch = async (): Promise<void> => {
     child = spawn(SSHD, ['-D', '-e', '-f', config, '-p', String(port)], {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      logins += text.match(/^Accepted /gm)?.length ?? 0
+      // Only the start-up errors are kept: a long test would otherwise pile up login lines.
+      if (stderr.length < 10_000) stderr += text
+    })
     await waitForPort(port, child, () => stderr)
   }
   await launch()
@@ -120,6 +129,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     hostKey: {publicLine, fingerprint},
     dir,
     url: (path) => `sftp://${userInfo().username}@127.0.0.1:${port}${path}`,
+    logins: () => logins,
     kill: stopChild,
     restart: async () => {
       await stopChild()
