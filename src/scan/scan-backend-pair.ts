@@ -121,9 +121,10 @@ class BackendPairScan {
         reject(error)
       }
       const abort = (): void => stop(interrupted())
-      if (signal?.aborted) return abort()
-      signal?.addEventListener('abort', abort, {once: true})
+      // Attached first, even when already aborted: a failure of `work` is then never unhandled.
       work.then(resolve, stop).finally(() => signal?.removeEventListener('abort', abort))
+      if (signal?.aborted) abort()
+      else signal?.addEventListener('abort', abort, {once: true})
     })
   }
 
