@@ -5,7 +5,8 @@ import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
 import {LocalBackend} from '../../src/backend/local/local-backend.js'
-import {exactComparison} from '../../src/plan/equality.js'
+import {FULL_CAPABILITIES, type RootCapabilities} from '../../src/backend/capabilities.js'
+import {comparisonFor, exactComparison} from '../../src/plan/equality.js'
 import type {CompareMode} from '../../src/plan/plan.js'
 import {planSync} from '../../src/plan/plan-sync.js'
 import {scanBackendPair} from '../../src/scan/scan-backend-pair.js'
@@ -20,8 +21,14 @@ import {wrapBackend} from '../helpers/wrapped-backend.js'
 const CREATED_AT = '2026-01-01T00:00:00.000Z'
 const TEMPORARY = '.treesync-0123456789abcdef.tmp'
 
-function settingsFor(compare: CompareMode, exclude: ScanSettings['exclude'] = {patterns: [], paths: []}): ScanSettings {
-  return {comparison: exactComparison(compare), exclude}
+/** A replica that keeps less (FAT-like): names without case, 2-second mtimes, no modes or symlinks. */
+const LIMITED: RootCapabilities = {
+  source: FULL_CAPABILITIES,
+  replica: {...FULL_CAPABILITIES, caseSensitive: false, mtimePrecisionNs: 2e9, modes: false, symlinks: false},
+}
+
+function settingsFor(compare: CompareMode, exclude: ScanSettings['exclude'] = {patterns: [], paths: []}, capabilities?: RootCapabilities): ScanSettings {
+  return {comparison: capabilities ? comparisonFor(compare, capabilities) : exactComparison(compare), exclude}
 }
 
 /** Scans two local folders through LocalBackends, closing them after. */
@@ -39,8 +46,8 @@ function visible(entries: readonly Entry[]): Entry[] {
   return entries.map(({ino: _ino, ctimeNs: _ctimeNs, mtimeNs: _mtimeNs, ...rest}) => rest)
 }
 
-function planOf(scanned: ScannedPair, compare: CompareMode) {
-  return planSync(scanned.source, scanned.replica, {compare, createdAt: CREATED_AT})
+function planOf(scanned: ScannedPair, compare: CompareMode, capabilities?: RootCapabilities) {
+  return planSync(scanned.source, scanned.replica, {compare, createdAt: CREATED_AT, capabilities})
 }
 
 describe('scanning two Backends side by side', () => {
@@ -65,13 +72,19 @@ describe('scanning two Backends side by side', () => {
         await mkdir(join(replica, 'deep'), {recursive: true})
         await writeFile(join(replica, 'deep', TEMPORARY), 'partial')
         execFileSync('mkfifo', [join(replica, 'deep', 'fifo')])
+        // Names that clash on a replica without case: the planner must see both.
+        await writeFile(join(source, 'Case'), 'upper')
+        await writeFile(join(source, 'case'), 'lower')
+        await writeFile(join(replica, 'case'), 'lower')
       }
+      // Every other seed against a replica that keeps less (equal pairs are then judged its way).
+      const capabilities = seed % 2 === 0 ? LIMITED : undefined
       for (const compare of ['md5', 'size-mtime'] as const) {
-        const settings = settingsFor(compare, excludes[seed % excludes.length])
+        const settings = settingsFor(compare, excludes[seed % excludes.length], capabilities)
         const local = await scanPair({source, replica}, settings)
         const generic = await scanLocalBackends(source, replica, settings)
         const what = `seed ${seed}, ${compare}`
-        const [expected, actual] = [planOf(local, compare), planOf(generic, compare)]
+        const [expected, actual] = [planOf(local, compare, capabilities), planOf(generic, compare, capabilities)]
         assert.deepEqual(actual.operations, expected.operations, `${what}: operations`)
         assert.deepEqual(actual.warnings, expected.warnings, `${what}: warnings`)
         assert.deepEqual(actual.entries, expected.entries, `${what}: entry counts (the delete-all guard's)`)
