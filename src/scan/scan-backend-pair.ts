@@ -36,6 +36,7 @@ const SIDES = ['source', 'replica'] as const
  * flight. The replica root may be missing (`stat('')` undefined: `exists: false`); the
  * source root must be a readable directory (BAD_INPUT otherwise). Aborting `run.signal`
  * ends the scan with an INTERRUPTED error; requests in flight are left to finish, unread.
+ * `settings.inlineEntries` is not used: there are no scanner threads to start.
  */
 export async function scanBackendPair(backends: Record<Side, Backend>, settings: ScanSettings, run: PairScanRun = {}): Promise<ScannedPair> {
   const caches = settings.comparison.compare === 'md5' ? run.caches : undefined

@@ -20,6 +20,7 @@ export class InFlightCounter {
   most = 0
   calls = 0
 
+  /** Runs `work` (after `delayMs`, so calls overlap), counted as one call in flight. */
   async around<T>(work: () => Promise<T>, delayMs = 0): Promise<T> {
     this.now++
     this.calls++
