@@ -1,0 +1,256 @@
+import {createHash} from 'node:crypto'
+import type {Readable} from 'node:stream'
+
+import {TreesyncError} from '../../errors.js'
+import {joinPath, parentPath} from '../../tree/paths.js'
+import {makeTempName} from '../../tree/temp-name.js'
+import {
+  ABSENT,
+  type Backend,
+  type BackendEntry,
+  type ContentHash,
+  type ExpectedEntry,
+  type ExpectedState,
+  type ListedEntry,
+  type MetadataChange,
+  type SourceFile,
+  type WriteAttributes,
+} from '../backend.js'
+import type {Capabilities} from '../capabilities.js'
+import {assertExpected} from '../preconditions.js'
+import {pipelinedRead} from './pipelined-read.js'
+import {RemoteMd5} from './remote-md5.js'
+import {MissingRemoteDirectoryError, RemoteTree} from './remote-tree.js'
+import {SftpCalls} from './sftp-calls.js'
+import {entryOfAttributes, typeOfAttributes} from './sftp-entry.js'
+import {isNoSuchFile, SFTP_STATUS, SftpStatusError} from './sftp-errors.js'
+import type {SshSession} from './ssh-session.js'
+import {renameIntoPlace, uploadIntoPlace, type UploadTarget} from './upload-into-place.js'
+
+/**
+ * Files at least this large are hashed by `md5sum` on the server when it can run commands:
+ * below it, reading the file costs about what starting a command does (a channel and a
+ * process), and reads need no extra channel.
+ */
+export const REMOTE_MD5_MIN_BYTES = 1024 * 1024
+
+/** What an SFTP root keeps, whatever the server's filesystem (SFTP v3 sends whole-second mtimes). */
+export function sftpCapabilities(session: Pick<SshSession, 'extensions'>): Capabilities {
+  return {
+    mtimePrecisionNs: 1e9,
+    modes: true,
+    symlinks: true,
+    emptyDirs: true,
+    caseSensitive: true,
+    freeHashes: [],
+    cheapMove: true,
+    atomicReplace: session.extensions.posixRename,
+  }
+}
+
+/**
+ * A directory on an SSH server, through OpenSSH's SFTP subsystem, as a `Backend`. Every
+ * request is sent without waiting for another (SFTP numbers them), so concurrent callers
+ * get concurrent round trips. Containment is checked by lstat before each change (see
+ * `RemoteTree`), files are uploaded pipelined to a temporary and renamed into place.
+ *
+ * The session belongs to the caller: `close()` leaves it open (several backends, or a
+ * source and a replica on one server, may share it), and the caller closes it after.
+ */
+export class SftpBackend implements Backend {
+  readonly capabilities: Capabilities
+  private readonly calls: SftpCalls
+  private readonly tree: RemoteTree
+  private readonly md5: RemoteMd5
+
+  constructor(
+    private readonly session: SshSession,
+    /** The root's absolute remote path (see `resolveRemoteRoot`). */
+    rootPath: string,
+    /** The root as the user named it (`sftp://user@host:port/path`), for messages. */
+    readonly root: string,
+  ) {
+    if (!rootPath.startsWith('/')) throw new TypeError(`SFTP root path must be absolute: ${rootPath}`)
+    const normal = rootPath.length > 1 ? rootPath.replace(/\/+$/, '') : rootPath
+    this.capabilities = sftpCapabilities(session)
+    this.calls = new SftpCalls(session)
+    this.tree = new RemoteTree(this.calls, normal, root)
+    this.md5 = new RemoteMd5(session)
+  }
+
+  async list(dir: string): Promise<ListedEntry[]> {
+    return this.withPath(dir, async () => {
+      await this.tree.assertDirectoryContained(dir)
+      const listed = await this.calls.readdir(this.tree.abs(dir))
+      // The server sends each name's lstat attributes with it; only symlink targets cost a request, all sent at once.
+      const entries = await Promise.all(
+        listed.map(async ({filename, attrs}) => {
+          if (typeOfAttributes(attrs) !== 'symlink') return {name: filename, ...entryOfAttributes(attrs)}
+          const target = await this.calls.readlink(this.tree.abs(joinPath(dir, filename))).catch((error: unknown) => {
+            if (isNoSuchFile(error)) return undefined // removed since the listing: not listed
+            throw error
+          })
+          return target === undefined ? undefined : {name: filename, ...entryOfAttributes(attrs, target)}
+        }),
+      )
+      return entries.filter((e): e is ListedEntry => e !== undefined)
+    })
+  }
+
+  async stat(path: string): Promise<BackendEntry | undefined> {
+    return this.withPath(path, async () => {
+      try {
+        await this.tree.assertContained(path)
+      } catch (error) {
+        if (error instanceof MissingRemoteDirectoryError) return undefined
+        throw error
+      }
+      return this.tree.entry(path)
+    })
+  }
+
+  async hash(path: string, limit = Number.POSITIVE_INFINITY): Promise<ContentHash> {
+    return this.withPath(path, async () => {
+      const attrs = await this.regularFile(path)
+      const remote = this.tree.abs(path)
+      if (attrs.size >= REMOTE_MD5_MIN_BYTES && limit >= attrs.size) {
+        const md5 = await this.md5.md5Of(remote)
+        // The size hashed is known only if the file kept it while md5sum read it.
+        const after = md5 && (await this.calls.lstat(remote))
+        if (md5 && after && after.size === attrs.size && after.mtime === attrs.mtime) return {md5, size: attrs.size}
+      }
+      const hash = createHash('md5')
+      let size = 0
+      for await (const chunk of pipelinedRead(this.calls, await this.calls.open(remote, 'r'), remote, limit)) {
+        hash.update(chunk as Buffer)
+        size += (chunk as Buffer).length
+      }
+      return {md5: hash.digest('hex'), size}
+    })
+  }
+
+  async openRead(path: string): Promise<Readable> {
+    return this.withPath(path, async () => {
+      await this.regularFile(path)
+      const remote = this.tree.abs(path)
+      return pipelinedRead(this.calls, await this.calls.open(remote, 'r'), remote)
+    })
+  }
+
+  async writeFile(path: string, from: SourceFile, attributes: WriteAttributes, expected: ExpectedState): Promise<void> {
+    return this.withPath(path, () => uploadIntoPlace(path, from, attributes, expected, this.uploadTarget()))
+  }
+
+  async symlink(path: string, target: string, expected: ExpectedState): Promise<void> {
+    return this.withPath(path, async () => {
+      await this.tree.assertContained(path)
+      const tempPath = joinPath(parentPath(path), makeTempName())
+      await this.calls.symlink(target, this.tree.abs(tempPath))
+      try {
+        await renameIntoPlace(path, tempPath, expected, this.uploadTarget())
+      } catch (error) {
+        await this.calls.unlink(this.tree.abs(tempPath)).catch(() => undefined)
+        throw error
+      }
+    })
+  }
+
+  async mkdir(path: string, mode?: number): Promise<void> {
+    return this.withPath(path, async () => {
+      await this.tree.assertContained(path)
+      assertExpected(path, await this.tree.entry(path), ABSENT)
+      await this.calls.mkdir(this.tree.abs(path), mode).catch(async (error: unknown) => {
+        // SFTP's FAILURE says no more than that: something appeared there meanwhile, most likely.
+        if (await this.tree.lstat(path).catch(() => undefined)) throw new TreesyncError('PLAN_STALE', 'replica entry appeared since the plan was made', path)
+        throw error
+      })
+    })
+  }
+
+  async rmdir(path: string): Promise<void> {
+    return this.withPath(path, async () => {
+      await this.tree.assertContained(path)
+      assertExpected(path, await this.tree.entry(path), {type: 'dir'})
+      try {
+        await this.calls.rmdir(this.tree.abs(path))
+      } catch (error) {
+        // OpenSSH answers ENOTEMPTY with SFTP's catch-all FAILURE: look.
+        const failure = error instanceof SftpStatusError && error.status === SFTP_STATUS.FAILURE
+        if (failure && (await this.calls.readdir(this.tree.abs(path)).catch(() => [])).length > 0) {
+          throw new TreesyncError('PLAN_STALE', 'directory is not empty: it holds entries the plan does not name', path)
+        }
+        throw error
+      }
+    })
+  }
+
+  async remove(path: string, expected: ExpectedEntry): Promise<void> {
+    return this.withPath(path, async () => {
+      await this.tree.assertContained(path)
+      assertExpected(path, await this.tree.entry(path), expected)
+      // SFTP REMOVE is unlink(2): it never follows a final symlink and refuses a directory.
+      await this.calls.unlink(this.tree.abs(path))
+    })
+  }
+
+  async move(from: string, to: string, expected: ExpectedEntry): Promise<void> {
+    return this.withPath(from, async () => {
+      await Promise.all([this.tree.assertContained(to), this.tree.assertContained(from)])
+      const [found, taken] = await Promise.all([this.tree.entry(from), this.tree.entry(to)])
+      assertExpected(from, found, expected)
+      assertExpected(to, taken, ABSENT)
+      // SFTP v3 RENAME refuses an existing target (OpenSSH links then unlinks), so `to` is never clobbered.
+      await this.calls.rename(this.tree.abs(from), this.tree.abs(to)).catch(async (error: unknown) => {
+        if (await this.tree.lstat(to).catch(() => undefined)) throw new TreesyncError('PLAN_STALE', 'replica entry appeared since the plan was made', to)
+        throw error
+      })
+    })
+  }
+
+  async setMetadata(path: string, change: MetadataChange, expected?: ExpectedEntry): Promise<void> {
+    return this.withPath(path, async () => {
+      await this.tree.assertContained(path)
+      const entry = await this.tree.entry(path)
+      if (expected) assertExpected(path, entry, expected)
+      // SETSTAT follows a final symlink (OpenSSH calls chmod and utimes): its target may lie anywhere.
+      if (entry?.type === 'symlink') throw new TreesyncError('PLAN_STALE', 'replica entry is now a symlink: its metadata is not set', path)
+      if (!entry) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made: it no longer exists', path)
+      const attrs: {mode?: number; atime?: number; mtime?: number} = {}
+      if (change.mode !== undefined) attrs.mode = change.mode
+      if (change.mtimeMs !== undefined) {
+        // SFTP v3 sets atime and mtime together: the atime is set to the new mtime too.
+        attrs.atime = attrs.mtime = Math.floor(change.mtimeMs / 1000)
+      }
+      await this.calls.setstat(this.tree.abs(path), attrs)
+    })
+  }
+
+  /** The session stays open: it belongs to the caller (see the class). */
+  async close(): Promise<void> {}
+
+  /** lstat of a path that must be a regular file (never followed through a final symlink). */
+  private async regularFile(path: string): Promise<{size: number; mtime: number}> {
+    await this.tree.assertContained(path)
+    const attrs = await this.tree.lstat(path)
+    if (!attrs) throw new SftpStatusError(SFTP_STATUS.NO_SUCH_FILE, `no such file or directory: ${this.tree.abs(path)}`, this.tree.abs(path), 'ENOENT')
+    const type = typeOfAttributes(attrs)
+    if (type !== 'file') throw new TreesyncError('BAD_INPUT', `${path} is a ${type}, not a regular file`, path)
+    return attrs
+  }
+
+  private uploadTarget(): UploadTarget {
+    return {tree: this.tree, calls: this.calls, posixRename: this.session.extensions.posixRename, fsync: this.session.extensions.fsync}
+  }
+
+  /** Runs one operation; a lost connection is reported with the operation's path (as the user named it, relative to the root). */
+  private async withPath<T>(path: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      if (error instanceof TreesyncError && error.code === 'ROOT_UNREACHABLE') {
+        throw new TreesyncError('ROOT_UNREACHABLE', `${path || '.'}: connection to ${this.session.label} lost`, path)
+      }
+      throw error
+    }
+  }
+}
