@@ -3,6 +3,9 @@ import type {FileEntryWithStats, InputAttributes, SFTPWrapper, Stats} from 'ssh2
 import type {SshSession} from './ssh-session.js'
 import {connectionLost, isNoSuchFile, sftpFailure} from './sftp-errors.js'
 
+/** Data every SFTP server takes in one request (the draft's 32 KiB packets, less headers). */
+const MIN_DATA_BYTES = 32 * 1024 - 1024
+
 /** An open remote file or directory handle. */
 export type SftpHandle = Buffer
 
@@ -24,6 +27,19 @@ export class SftpCalls {
     this.sftp = session.sftp
     void session.ended.then(() => (this.lost = true))
     this.sftp.once('close', () => (this.lost = true))
+  }
+
+  /**
+   * The most data one WRITE may carry: OpenSSH's `limits@openssh.com` figure (255 KiB),
+   * which ssh2 reads into a private field; 32 KiB (every server's minimum) if it is not there.
+   */
+  get maxWriteBytes(): number {
+    return (this.sftp as unknown as {_maxWriteLen?: number})._maxWriteLen ?? MIN_DATA_BYTES
+  }
+
+  /** The most data one READ is answered with (see `maxWriteBytes`). */
+  get maxReadBytes(): number {
+    return (this.sftp as unknown as {_maxReadLen?: number})._maxReadLen ?? MIN_DATA_BYTES
   }
 
   /** True once the connection (or its SFTP channel) has ended. */
