@@ -29,6 +29,17 @@ export function shellQuote(text: string): string {
  * the shell follows symlinks anywhere in them.
  */
 export class RemoteMd5 {
+  private static readonly ofSession = new WeakMap<SshSession, RemoteMd5>()
+
+  /** The one `RemoteMd5` of a session, so the probe runs once per session however many backends share it. */
+  static forSession(session: SshSession): RemoteMd5 {
+    let md5 = RemoteMd5.ofSession.get(session)
+    if (!md5) RemoteMd5.ofSession.set(session, (md5 = new RemoteMd5(session)))
+    return md5
+  }
+
+  /** How long the probe took (ms): what starting one command costs on this server, shell start-up included. */
+  commandCostMs = Number.POSITIVE_INFINITY
   private probe: Promise<boolean> | undefined
   private running = 0
   private readonly waiting: Array<() => void> = []
@@ -37,8 +48,12 @@ export class RemoteMd5 {
 
   /** Whether `md5sum` can be run on this server (probed on first use). */
   available(): Promise<boolean> {
+    const started = performance.now()
     this.probe ??= this.md5sum('/dev/null', PROBE_TIMEOUT_MS).then(
-      (md5) => md5 === EMPTY_MD5,
+      (md5) => {
+        this.commandCostMs = performance.now() - started
+        return md5 === EMPTY_MD5
+      },
       () => false,
     )
     return this.probe

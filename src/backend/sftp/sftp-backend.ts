@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import type {Readable} from 'node:stream'
 
 import {TreesyncError} from '../../errors.js'
@@ -19,6 +18,7 @@ import {
 import type {Capabilities} from '../capabilities.js'
 import {assertExpected} from '../preconditions.js'
 import {pipelinedRead} from './pipelined-read.js'
+import {RemoteFileHasher} from './remote-file-hasher.js'
 import {RemoteMd5} from './remote-md5.js'
 import {MissingRemoteDirectoryError, RemoteTree} from './remote-tree.js'
 import {SftpCalls} from './sftp-calls.js'
@@ -26,13 +26,6 @@ import {entryOfAttributes, typeOfAttributes} from './sftp-entry.js'
 import {isNoSuchFile, SFTP_STATUS, SftpStatusError} from './sftp-errors.js'
 import type {SshSession} from './ssh-session.js'
 import {renameIntoPlace, uploadIntoPlace, type UploadTarget} from './upload-into-place.js'
-
-/**
- * Files at least this large are hashed by `md5sum` on the server when it can run commands:
- * below it, reading the file costs about what starting a command does (a channel and a
- * process), and reads need no extra channel.
- */
-export const REMOTE_MD5_MIN_BYTES = 1024 * 1024
 
 /** What an SFTP root keeps, whatever the server's filesystem (SFTP v3 sends whole-second mtimes). */
 export function sftpCapabilities(session: Pick<SshSession, 'extensions'>): Capabilities {
@@ -61,7 +54,7 @@ export class SftpBackend implements Backend {
   readonly capabilities: Capabilities
   private readonly calls: SftpCalls
   private readonly tree: RemoteTree
-  private readonly md5: RemoteMd5
+  private readonly hasher: RemoteFileHasher
 
   constructor(
     private readonly session: SshSession,
@@ -75,7 +68,7 @@ export class SftpBackend implements Backend {
     this.capabilities = sftpCapabilities(session)
     this.calls = new SftpCalls(session)
     this.tree = new RemoteTree(this.calls, normal, root)
-    this.md5 = new RemoteMd5(session)
+    this.hasher = new RemoteFileHasher(this.calls, RemoteMd5.forSession(session))
   }
 
   async list(dir: string): Promise<ListedEntry[]> {
@@ -112,20 +105,7 @@ export class SftpBackend implements Backend {
   async hash(path: string, limit = Number.POSITIVE_INFINITY): Promise<ContentHash> {
     return this.withPath(path, async () => {
       const attrs = await this.regularFile(path)
-      const remote = this.tree.abs(path)
-      if (attrs.size >= REMOTE_MD5_MIN_BYTES && limit >= attrs.size) {
-        const md5 = await this.md5.md5Of(remote)
-        // The size hashed is known only if the file kept it while md5sum read it.
-        const after = md5 && (await this.calls.lstat(remote))
-        if (md5 && after && after.size === attrs.size && after.mtime === attrs.mtime) return {md5, size: attrs.size}
-      }
-      const hash = createHash('md5')
-      let size = 0
-      for await (const chunk of pipelinedRead(this.calls, await this.calls.open(remote, 'r'), remote, limit)) {
-        hash.update(chunk as Buffer)
-        size += (chunk as Buffer).length
-      }
-      return {md5: hash.digest('hex'), size}
+      return this.hasher.hash(this.tree.abs(path), attrs, limit)
     })
   }
 

@@ -10,7 +10,9 @@ import {promisify} from 'node:util'
 import {ABSENT} from '../../../src/backend/backend.js'
 import {RemoteMd5, shellQuote} from '../../../src/backend/sftp/remote-md5.js'
 import {resolveRemoteRoot} from '../../../src/backend/sftp/resolve-remote-root.js'
-import {REMOTE_MD5_MIN_BYTES, SftpBackend} from '../../../src/backend/sftp/sftp-backend.js'
+import {REMOTE_MD5_MIN_BYTES, RemoteFileHasher} from '../../../src/backend/sftp/remote-file-hasher.js'
+import {SftpBackend} from '../../../src/backend/sftp/sftp-backend.js'
+import {SftpCalls} from '../../../src/backend/sftp/sftp-calls.js'
 import {sftpFailure} from '../../../src/backend/sftp/sftp-errors.js'
 import {openSshSession, type SshSession} from '../../../src/backend/sftp/ssh-session.js'
 import {describeFsError} from '../../../src/errors.js'
@@ -52,6 +54,21 @@ test('md5sum over exec and the SFTP-only fallback (reading) give the same MD5, w
   assert.equal(await new RemoteMd5(withExec).md5Of(join(root, name)), md5(data), 'md5sum itself')
   const hashes = await Promise.all([withExec, sftpOnly].map((session) => new SftpBackend(session, root, 'sftp://test').hash(name)))
   assert.deepEqual(hashes, [{md5: md5(data), size: data.length}, {md5: md5(data), size: data.length}])
+
+  // The hasher runs md5sum when it pays (here: commands made free), and reads otherwise.
+  const remote = new RemoteMd5(withExec)
+  await remote.available()
+  remote.commandCostMs = 0
+  let commands = 0
+  const md5Of = remote.md5Of.bind(remote)
+  remote.md5Of = (path) => (commands++, md5Of(path))
+  const hasher = new RemoteFileHasher(new SftpCalls(withExec), remote)
+  const attrs = {size: data.length, mtime: Math.floor((await lstat(join(root, name))).mtimeMs / 1000)}
+  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY), {md5: md5(data), size: data.length})
+  assert.equal(commands, 1, 'md5sum was run')
+  remote.commandCostMs = 60_000
+  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY), {md5: md5(data), size: data.length})
+  assert.equal(commands, 1, 'a file read faster than a command starts is read')
   assert.deepEqual(await new SftpBackend(withExec, root, 'sftp://test').hash(name, 1000), {md5: md5(data.subarray(0, 1000)), size: 1000}, 'a limit reads')
   assert.deepEqual(await readdir(root), [name], 'the command substitution in the name was not run')
 })
