@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import type {ContentHash} from '../backend.js'
 import {pipelinedRead} from './pipelined-read.js'
 import type {RemoteMd5} from './remote-md5.js'
-import type {SftpCalls} from './sftp-calls.js'
+import type {SftpCalls, SftpHandle} from './sftp-calls.js'
 
 /** Files below this are always read: a command costs at least a channel and a process. */
 export const REMOTE_MD5_MIN_BYTES = 1024 * 1024
@@ -29,16 +29,17 @@ export class RemoteFileHasher {
 
   /**
    * MD5 of the first `limit` bytes of a regular file at an absolute remote path, whose
-   * lstat the caller took (`size`, `mtime`) after checking it is contained and not a symlink.
+   * lstat the caller took (`size`, `mtime`) after checking it is contained and not a
+   * symlink; `open` opens it for reading, when it is read.
    */
-  async hash(remotePath: string, attrs: {size: number; mtime: number}, limit: number): Promise<ContentHash> {
+  async hash(remotePath: string, attrs: {size: number; mtime: number}, limit: number, open: () => Promise<SftpHandle>): Promise<ContentHash> {
     if (attrs.size >= REMOTE_MD5_MIN_BYTES && limit >= attrs.size && (await this.md5Pays(attrs.size))) {
       const md5 = await this.md5.md5Of(remotePath)
       // The size hashed is known only if the file kept its size and mtime while md5sum read it.
       const after = md5 && (await this.calls.lstat(remotePath))
       if (md5 && after && after.size === attrs.size && after.mtime === attrs.mtime) return {md5, size: attrs.size}
     }
-    return this.read(remotePath, limit)
+    return this.read(remotePath, limit, open)
   }
 
   private async md5Pays(size: number): Promise<boolean> {
@@ -46,11 +47,11 @@ export class RemoteFileHasher {
     return size / this.readBytesPerMs > 2 * this.md5.commandCostMs
   }
 
-  private async read(remotePath: string, limit: number): Promise<ContentHash> {
+  private async read(remotePath: string, limit: number, open: () => Promise<SftpHandle>): Promise<ContentHash> {
     const started = performance.now()
     const hash = createHash('md5')
     let size = 0
-    for await (const chunk of pipelinedRead(this.calls, await this.calls.open(remotePath, 'r'), remotePath, limit)) {
+    for await (const chunk of pipelinedRead(this.calls, await open(), remotePath, limit)) {
       hash.update(chunk as Buffer)
       size += (chunk as Buffer).length
     }

@@ -17,6 +17,7 @@ import {
 } from '../backend.js'
 import type {Capabilities} from '../capabilities.js'
 import {assertExpected} from '../preconditions.js'
+import {openRegularFile, regularFileAttributes} from './open-regular-file.js'
 import {pipelinedRead} from './pipelined-read.js'
 import {RemoteFileHasher} from './remote-file-hasher.js'
 import {RemoteMd5} from './remote-md5.js'
@@ -104,16 +105,15 @@ export class SftpBackend implements Backend {
 
   async hash(path: string, limit = Number.POSITIVE_INFINITY): Promise<ContentHash> {
     return this.withPath(path, async () => {
-      const attrs = await this.regularFile(path)
-      return this.hasher.hash(this.tree.abs(path), attrs, limit)
+      const attrs = await regularFileAttributes(this.tree, path)
+      return this.hasher.hash(this.tree.abs(path), attrs, limit, () => openRegularFile(this.tree, this.calls, path, attrs))
     })
   }
 
   async openRead(path: string): Promise<Readable> {
     return this.withPath(path, async () => {
-      await this.regularFile(path)
-      const remote = this.tree.abs(path)
-      return pipelinedRead(this.calls, await this.calls.open(remote, 'r'), remote)
+      const handle = await openRegularFile(this.tree, this.calls, path, await regularFileAttributes(this.tree, path))
+      return pipelinedRead(this.calls, handle, this.tree.abs(path))
     })
   }
 
@@ -207,16 +207,6 @@ export class SftpBackend implements Backend {
 
   /** The session stays open: it belongs to the caller (see the class). */
   async close(): Promise<void> {}
-
-  /** lstat of a path that must be a regular file (never followed through a final symlink). */
-  private async regularFile(path: string): Promise<{size: number; mtime: number}> {
-    await this.tree.assertContained(path)
-    const attrs = await this.tree.lstat(path)
-    if (!attrs) throw new SftpStatusError(SFTP_STATUS.NO_SUCH_FILE, `no such file or directory: ${this.tree.abs(path)}`, this.tree.abs(path), 'ENOENT')
-    const type = typeOfAttributes(attrs)
-    if (type !== 'file') throw new TreesyncError('BAD_INPUT', `${path} is a ${type}, not a regular file`, path)
-    return attrs
-  }
 
   private uploadTarget(): UploadTarget {
     return {tree: this.tree, calls: this.calls, posixRename: this.session.extensions.posixRename, fsync: this.session.extensions.fsync}

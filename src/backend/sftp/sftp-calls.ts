@@ -97,6 +97,10 @@ export class SftpCalls {
     return this.call(path, (cb) => this.sftp.ext_openssh_fsync(handle, cb))
   }
 
+  fstat(handle: SftpHandle, path: string): Promise<Stats> {
+    return this.call(path, (cb) => this.sftp.fstat(handle, cb))
+  }
+
   fsetstat(handle: SftpHandle, path: string, attributes: InputAttributes): Promise<void> {
     return this.call(path, (cb) => this.sftp.fsetstat(handle, attributes, cb))
   }

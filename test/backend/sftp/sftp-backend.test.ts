@@ -9,6 +9,8 @@ import {promisify} from 'node:util'
 
 import {ABSENT} from '../../../src/backend/backend.js'
 import {RemoteMd5, shellQuote} from '../../../src/backend/sftp/remote-md5.js'
+import {openRegularFile, regularFileAttributes} from '../../../src/backend/sftp/open-regular-file.js'
+import {RemoteTree} from '../../../src/backend/sftp/remote-tree.js'
 import {resolveRemoteRoot} from '../../../src/backend/sftp/resolve-remote-root.js'
 import {REMOTE_MD5_MIN_BYTES, RemoteFileHasher} from '../../../src/backend/sftp/remote-file-hasher.js'
 import {SftpBackend} from '../../../src/backend/sftp/sftp-backend.js'
@@ -62,12 +64,14 @@ test('md5sum over exec and the SFTP-only fallback (reading) give the same MD5, w
   let commands = 0
   const md5Of = remote.md5Of.bind(remote)
   remote.md5Of = (path) => (commands++, md5Of(path))
-  const hasher = new RemoteFileHasher(new SftpCalls(withExec), remote)
+  const calls = new SftpCalls(withExec)
+  const hasher = new RemoteFileHasher(calls, remote)
+  const open = (): Promise<Buffer> => calls.open(join(root, name), 'r')
   const attrs = {size: data.length, mtime: Math.floor((await lstat(join(root, name))).mtimeMs / 1000)}
-  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY), {md5: md5(data), size: data.length})
+  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY, open), {md5: md5(data), size: data.length})
   assert.equal(commands, 1, 'md5sum was run')
   remote.commandCostMs = 60_000
-  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY), {md5: md5(data), size: data.length})
+  assert.deepEqual(await hasher.hash(join(root, name), attrs, Number.POSITIVE_INFINITY, open), {md5: md5(data), size: data.length})
   assert.equal(commands, 1, 'a file read faster than a command starts is read')
   assert.deepEqual(await new SftpBackend(withExec, root, 'sftp://test').hash(name, 1000), {md5: md5(data.subarray(0, 1000)), size: 1000}, 'a limit reads')
   assert.deepEqual(await readdir(root), [name], 'the command substitution in the name was not run')
@@ -131,6 +135,19 @@ test('a lost connection mid-write fails it naming its path, leaving only a tempo
   assert.equal(names.length, 1, `only the temporary: ${names.join(', ')}`)
   assert.ok(isTempName(names[0]!), `${names[0]} is a temporary name`)
   assert.ok((await again.stat(names[0]!))!.size < data.length, 'the temporary is partial')
+})
+
+test('a file is read only if what was opened is what was lstat\'ed (OPEN follows a final symlink)', async (t) => {
+  const {backend, root, session} = await backendOn(t, server())
+  await writeFile(join(root, 'f'), 'abc')
+  const calls = new SftpCalls(session)
+  const tree = new RemoteTree(calls, root, 'test')
+  const attrs = await regularFileAttributes(tree, 'f')
+  await calls.close(await openRegularFile(tree, calls, 'f', attrs), join(root, 'f'))
+  // As if a symlink to another file had been swapped in between the lstat and the open.
+  await assert.rejects(openRegularFile(tree, calls, 'f', {...attrs, size: 4}), {code: 'PLAN_STALE', path: 'f'})
+  await assert.rejects(regularFileAttributes(tree, 'missing'), {code: 'ENOENT'})
+  assert.equal((await backend.hash('f')).md5, md5(Buffer.from('abc')))
 })
 
 test('resolveRemoteRoot: relative to the home directory, absolute from /, a missing replica through its nearest parent', async (t) => {
