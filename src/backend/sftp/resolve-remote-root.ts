@@ -27,7 +27,7 @@ export interface RemoteRoot {
  * created is resolved through its nearest existing parent.
  */
 export async function resolveRemoteRoot(session: SshSession, path: string): Promise<RemoteRoot> {
-  const calls = new SftpCalls(session)
+  const calls = SftpCalls.forSession(session)
   const home = path.startsWith('/') ? '/' : await calls.realpath('.')
   const wanted = posix.resolve(home, path === '' ? '.' : path)
   const missing: string[] = []

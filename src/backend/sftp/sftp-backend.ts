@@ -67,7 +67,7 @@ export class SftpBackend implements Backend {
     if (!rootPath.startsWith('/')) throw new TypeError(`SFTP root path must be absolute: ${rootPath}`)
     const normal = rootPath.length > 1 ? rootPath.replace(/\/+$/, '') : rootPath
     this.capabilities = sftpCapabilities(session)
-    this.calls = new SftpCalls(session)
+    this.calls = SftpCalls.forSession(session)
     this.tree = new RemoteTree(this.calls, normal, root)
     this.hasher = new RemoteFileHasher(this.calls, RemoteMd5.forSession(session))
   }

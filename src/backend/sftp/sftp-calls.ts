@@ -20,6 +20,15 @@ export type OpenFlags = 'r' | 'wx'
  * would otherwise queue them on a dead channel and never answer).
  */
 export class SftpCalls {
+  private static readonly ofSession = new WeakMap<SshSession, SftpCalls>()
+
+  /** The one `SftpCalls` of a session (each watches the session's end: one watcher, however many users). */
+  static forSession(session: SshSession): SftpCalls {
+    let calls = SftpCalls.ofSession.get(session)
+    if (!calls) SftpCalls.ofSession.set(session, (calls = new SftpCalls(session)))
+    return calls
+  }
+
   private readonly sftp: SFTPWrapper
   private lost = false
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {lstat, mkdir, readdir, readlink, symlink, writeFile} from 'node:fs/promises'
+import {lstat, mkdir, readdir, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
@@ -148,6 +148,29 @@ test('a file is read only if what was opened is what was lstat\'ed (OPEN follows
   await assert.rejects(openRegularFile(tree, calls, 'f', {...attrs, size: 4}), {code: 'PLAN_STALE', path: 'f'})
   await assert.rejects(regularFileAttributes(tree, 'missing'), {code: 'ENOENT'})
   assert.equal((await backend.hash('f')).md5, md5(Buffer.from('abc')))
+})
+
+test('nothing is written, made, read or removed outside the root through a directory swapped for a symlink', async (t) => {
+  const {backend, root} = await backendOn(t, server())
+  const outside = await tempDir(t, 'treesync-outside-')
+  await writeFile(join(outside, 'secret'), 'outside')
+  await mkdir(join(root, 'd'))
+  const planned = {type: 'file' as const}
+  await rm(join(root, 'd'), {recursive: true})
+  await symlink(outside, join(root, 'd'))
+  const source = new MemorySource()
+  source.put('x', 'y')
+  const from = {backend: source, path: 'x', expected: {size: 1, mtimeMs: 1_704_164_644_000}}
+  await assert.rejects(backend.writeFile('d/new', from, {size: 1, mtimeMs: 1_704_164_644_000}, ABSENT), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.mkdir('d/sub'), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.remove('d/secret', planned), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.openRead('d/secret'), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.hash('d/secret'), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.move('x', 'd/moved', planned), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.symlink('d/l', 'x', ABSENT), {code: 'BAD_INPUT', path: 'd'})
+  await assert.rejects(backend.setMetadata('d/secret', {mode: 0o777}), {code: 'BAD_INPUT', path: 'd'})
+  assert.deepEqual(await readdir(outside), ['secret'])
+  assert.equal((await lstat(join(outside, 'secret'))).mode & 0o777, 0o644)
 })
 
 test('resolveRemoteRoot: relative to the home directory, absolute from /, a missing replica through its nearest parent', async (t) => {
