@@ -50,6 +50,18 @@ export class RemoteTree {
     return entryOfAttributes(attrs, target)
   }
 
+  /**
+   * The entry at a path, read together with the containment check (the lstats go out in
+   * one batch: one round trip, not two). Throws as `assertContained` does, whatever the
+   * entry: an entry read through a symlinked directory is never returned.
+   */
+  async containedEntry(path: string): Promise<BackendEntry | undefined> {
+    const [contained, entry] = await Promise.allSettled([this.assertContained(path), this.entry(path)])
+    if (contained.status === 'rejected') throw contained.reason
+    if (entry.status === 'rejected') throw entry.reason
+    return entry.value
+  }
+
   /** Checks that the root and every ancestor of `path` is a real directory (see the class). */
   assertContained(path: string): Promise<void> {
     return this.assertDirectoryContained(parentPath(path))

@@ -72,8 +72,7 @@ export async function uploadIntoPlace(path: string, from: SourceFile, wanted: Wr
  */
 export async function renameIntoPlace(path: string, tempPath: string, expected: ExpectedState, target: UploadTarget): Promise<void> {
   const {tree, calls} = target
-  assertExpected(path, await tree.entry(path), expected)
-  await tree.assertContained(path)
+  assertExpected(path, await tree.containedEntry(path), expected)
   const temp = tree.abs(tempPath)
   const dest = tree.abs(path)
   if (expected === ABSENT) {
