@@ -28,11 +28,13 @@ export interface UploadTarget {
  */
 export async function uploadIntoPlace(path: string, from: SourceFile, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<void> {
   const {tree, calls} = target
-  const before = await from.backend.stat(from.path)
+  // The source's stat and the containment check are independent requests: sent together.
+  const [stated, contained] = await Promise.allSettled([from.backend.stat(from.path), tree.assertContained(path)])
+  if (stated.status === 'rejected') throw stated.reason
+  const before = stated.value
   const drift = sourceDrift(before, from.expected)
   if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, path)
-
-  await tree.assertContained(path)
+  if (contained.status === 'rejected') throw contained.reason
   const tempPath = joinPath(parentPath(path), makeTempName())
   const temp = tree.abs(tempPath)
   const handle = await calls.open(temp, 'wx', 0o600)
@@ -43,8 +45,11 @@ export async function uploadIntoPlace(path: string, from: SourceFile, wanted: Wr
       // Mode and mtime by handle: no path lookup, so no symlink swapped in can redirect them.
       // SFTP v3 sets atime and mtime together; both get the planned mtime (whole seconds).
       const seconds = Math.floor(wanted.mtimeMs / 1000)
-      await calls.fsetstat(handle, temp, {...(wanted.mode === undefined ? {} : {mode: wanted.mode}), atime: seconds, mtime: seconds})
-      if (target.fsync) await calls.fsync(handle, temp)
+      // Sent together: neither depends on the other's outcome (both must succeed).
+      await Promise.all([
+        calls.fsetstat(handle, temp, {...(wanted.mode === undefined ? {} : {mode: wanted.mode}), atime: seconds, mtime: seconds}),
+        target.fsync ? calls.fsync(handle, temp) : undefined,
+      ])
     } finally {
       await calls.close(handle, temp).catch(() => undefined)
     }
