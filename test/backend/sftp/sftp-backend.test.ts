@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {lstat, mkdir, readdir, readlink, rm, symlink, writeFile} from 'node:fs/promises'
+import {lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {test, type TestContext} from 'node:test'
@@ -171,6 +171,21 @@ test('nothing is written, made, read or removed outside the root through a direc
   await assert.rejects(backend.setMetadata('d/secret', {mode: 0o777}), {code: 'BAD_INPUT', path: 'd'})
   assert.deepEqual(await readdir(outside), ['secret'])
   assert.equal((await lstat(join(outside, 'secret'))).mode & 0o777, 0o644)
+})
+
+test('an empty file is uploaded, read and hashed; a file of exactly one request too', async (t) => {
+  const {backend, root} = await backendOn(t, server())
+  const source = new MemorySource()
+  for (const [name, data] of [['empty', Buffer.alloc(0)], ['one-request', randomBytes(255 * 1024)], ['just-over', randomBytes(255 * 1024 + 1)]] as const) {
+    source.put(name, data)
+    await backend.writeFile(name, {backend: source, path: name, expected: {size: data.length, mtimeMs: 1_704_164_644_000}}, {size: data.length, md5: md5(data), mode: 0o644, mtimeMs: 1_704_164_644_000}, ABSENT)
+    assert.ok((await readFile(join(root, name))).equals(data), name)
+    const chunks: Buffer[] = []
+    for await (const chunk of await backend.openRead(name)) chunks.push(chunk as Buffer)
+    assert.ok(Buffer.concat(chunks).equals(data), `${name} read back`)
+    assert.deepEqual(await backend.hash(name), {md5: md5(data), size: data.length})
+  }
+  assert.equal((await lstat(join(root, 'empty'))).mtimeMs, 1_704_164_644_000)
 })
 
 test('resolveRemoteRoot: relative to the home directory, absolute from /, a missing replica through its nearest parent', async (t) => {
