@@ -51,11 +51,6 @@ export class SftpCalls {
     return (this.sftp as unknown as {_maxReadLen?: number})._maxReadLen ?? MIN_DATA_BYTES
   }
 
-  /** True once the connection (or its SFTP channel) has ended. */
-  get connectionEnded(): boolean {
-    return this.lost
-  }
-
   /** lstat, or undefined when nothing is at the path. */
   async lstat(path: string): Promise<Stats | undefined> {
     try {

@@ -52,8 +52,8 @@ export function isNoSuchFile(error: unknown): boolean {
   return error instanceof SftpStatusError && error.status === SFTP_STATUS.NO_SUCH_FILE
 }
 
-/** True when a failure is a lost connection (already translated by `sftpFailure`, or raw from ssh2). */
-export function isConnectionLost(error: unknown): boolean {
+/** True when a failure is a lost connection (already translated, or raw from ssh2). */
+function isConnectionLost(error: unknown): boolean {
   if (error instanceof TreesyncError) return error.code === 'ROOT_UNREACHABLE'
   const code = (error as {code?: unknown} | undefined)?.code
   return code === SFTP_STATUS.NO_CONNECTION || code === SFTP_STATUS.CONNECTION_LOST || (error as Error | undefined)?.message === NO_RESPONSE
