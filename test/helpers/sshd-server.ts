@@ -42,6 +42,8 @@ export interface SshServerOptions {
   sftpOnly?: boolean
   /** A different host key for a server that "changed" (default: a fresh one). */
   hostKeyFile?: string
+  /** More host keys the server offers too (e.g. an ecdsa one, for clients that know the host by it). */
+  extraHostKeyFiles?: string[]
 }
 
 const SSHD = '/usr/sbin/sshd'
@@ -76,6 +78,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     [
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKeyFile}`,
+      ...(options.extraHostKeyFiles ?? []).map((file) => `HostKey ${file}`),
       'PidFile none',
       'UsePAM no',
       'StrictModes no',

@@ -203,3 +203,32 @@ test('an unparsable ~/.ssh/config is one line naming the file and the host', asy
   await mkdir(join(other, '.ssh', 'config'))
   await refused(openSshSession({host: 'nas'}, {home: other, agent: false}), /^cannot read \S+\/\.ssh\/config \(looking up host nas\): is a directory$/)
 })
+
+test('a host known by its ecdsa key is asked for that key, though the server prefers ed25519', async (t) => {
+  const home = await emptyHome(t)
+  const ecdsaKey = join(home, 'host_ecdsa')
+  await run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', ecdsaKey])
+  const both = await startSshServer({extraHostKeyFiles: [ecdsaKey]})
+  t.after(() => both.stop())
+  const ecdsaLine = (await readFile(`${ecdsaKey}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')
+  const knownHosts = join(home, 'known_hosts')
+  await writeFile(knownHosts, `[127.0.0.1]:${both.port} ${ecdsaLine}\n`)
+  await connectsAndLists(targetOf(both), {home, sshKey: both.clientKey, knownHosts})
+  // Without the preference the server's ed25519 key would come first and be "unknown".
+  await writeFile(knownHosts, `[127.0.0.1]:${both.port} ${both.hostKey.publicLine}\n`)
+  await connectsAndLists(targetOf(both), {home, sshKey: both.clientKey, knownHosts})
+})
+
+test('an agent that cannot be reached is noted, and the keys after it are still tried', async (t) => {
+  const s = server()
+  const home = await emptyHome(t)
+  await copyFile(s.clientKey, join(home, '.ssh', 'id_ed25519'))
+  await connectsAndLists(targetOf(s), {home, knownHosts: s.knownHosts, agent: join(home, 'no-such-agent.sock')})
+  await generateKey(join(home, 'wrong'))
+  await copyFile(join(home, 'wrong'), join(home, '.ssh', 'id_ed25519'))
+  const message = await refused(
+    openSshSession(targetOf(s), {home, knownHosts: s.knownHosts, agent: join(home, 'no-such-agent.sock')}),
+    /^authentication failed for \S+ \(tried: the ssh agent, ~\/\.ssh\/id_ed25519\); the ssh agent failed \(/,
+  )
+  assert.ok(!message.includes('\n'))
+})
