@@ -119,7 +119,7 @@ export function authHandlerFor(plan: AuthPlan, user: string, progress: {tried: s
  * server would accept instead when it is not public keys.
  */
 export function describeAuthFailure(label: string, plan: AuthPlan, progress: {tried: readonly string[]; serverMethods?: readonly string[]}, agentNote?: string): string {
-  const tried = progress.tried.length > 0 ? `tried: ${progress.tried.join(', ')}` : 'no key to try: no --ssh-key, no ssh agent (SSH_AUTH_SOCK), no key in ~/.ssh'
+  const tried = progress.tried.length > 0 ? `tried: ${progress.tried.join(', ')}` : `no usable key: looked for --ssh-key, the ssh agent (SSH_AUTH_SOCK), IdentityFile in ~/.ssh/config, ~/.ssh/${DEFAULT_KEY_NAMES.join(', ')}`
   const extra = [...plan.notes, ...(agentNote ? [agentNote] : [])]
   const accepts = progress.serverMethods && !progress.serverMethods.includes('publickey') ? `; the server accepts only ${progress.serverMethods.join(', ')}, not keys` : ''
   return `authentication failed for ${label} (${tried})${extra.length > 0 ? `; ${extra.join('; ')}` : ''}${accepts}`

@@ -158,7 +158,7 @@ test('a key with a passphrase is skipped, with a note suggesting ssh-add', async
   const s = server()
   const home = await emptyHome(t)
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret', '-f', join(home, '.ssh', 'id_ed25519')])
-  const message = await refused(openSshSession(targetOf(s), {home, knownHosts: s.knownHosts, agent: false}), /^authentication failed for \S+@127\.0\.0\.1:\d+ \(no key to try/)
+  const message = await refused(openSshSession(targetOf(s), {home, knownHosts: s.knownHosts, agent: false}), /^authentication failed for \S+@127\.0\.0\.1:\d+ \(no usable key: looked for --ssh-key, the ssh agent \(SSH_AUTH_SOCK\), IdentityFile in ~\/\.ssh\/config, ~\/\.ssh\/id_ed25519, id_ecdsa, id_rsa\); /)
   assert.ok(message.includes('~/.ssh/id_ed25519 has a passphrase, which treesync cannot ask for (add it to the agent: ssh-add ~/.ssh/id_ed25519)'), message)
 })
 
@@ -231,4 +231,26 @@ test('an agent that cannot be reached is noted, and the keys after it are still 
     /^authentication failed for \S+ \(tried: the ssh agent, ~\/\.ssh\/id_ed25519\); the ssh agent failed \(/,
   )
   assert.ok(!message.includes('\n'))
+})
+
+test('a --known-hosts file that does not exist is refused before connecting', async (t) => {
+  const home = await emptyHome(t)
+  await refused(openSshSession({host: '127.0.0.1', port: 1, user: 'u'}, {home, knownHosts: join(home, 'nope'), agent: false}), /^--known-hosts \S+nope: no such file \(for u@127\.0\.0\.1:1\)$/)
+})
+
+test('through a config alias, a refusal names the alias and the real address', async (t) => {
+  const s = server()
+  const home = await emptyHome(t)
+  await writeFile(join(home, '.ssh', 'config'), ['Host nas', '  HostName 127.0.0.1', `  Port ${s.port}`, ''].join('\n'))
+  const message = await refused(openSshSession({host: 'nas'}, {home, sshKey: s.clientKey, agent: false}), /^host key of nas \(127\.0\.0\.1:\d+\) is not known/)
+  assert.ok(message.includes(s.hostKey.fingerprint), message)
+})
+
+test('ended settles when the server dies mid-session; close stays safe', async (t) => {
+  const s = await startSshServer()
+  t.after(() => s.stop())
+  const session = await openSshSession(targetOf(s), {home: await emptyHome(t), sshKey: s.clientKey, knownHosts: s.knownHosts, agent: false})
+  await s.kill()
+  await session.ended
+  await session.close()
 })
