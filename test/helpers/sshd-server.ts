@@ -44,6 +44,8 @@ export interface SshServerOptions {
   hostKeyFile?: string
   /** More host keys the server offers too (e.g. an ecdsa one, for clients that know the host by it). */
   extraHostKeyFiles?: string[]
+  /** No SFTP subsystem at all (a shell-only host): the SFTP channel request is refused. */
+  noSftpSubsystem?: boolean
 }
 
 const SSHD = '/usr/sbin/sshd'
@@ -86,7 +88,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
-      'Subsystem sftp internal-sftp',
+      ...(options.noSftpSubsystem ? [] : ['Subsystem sftp internal-sftp']),
       'LogLevel ERROR',
       'MaxStartups 100',
       'MaxSessions 100',
