@@ -135,11 +135,18 @@ export async function openSshSession(target: SshTarget, options: SshOptions): Pr
   // Nagle's algorithm holds back SFTP's small requests: a 20 MiB upload took 40 times longer with it.
   client.setNoDelay(true)
   let sftp: SFTPWrapper
+  let sftpTimer: NodeJS.Timeout | undefined
   try {
-    sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))))
+    sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+      // readyTimeout ends at login; a server that never answers the subsystem request must not hang us either.
+      sftpTimer = setTimeout(() => reject(new Error(`no answer to the SFTP subsystem request within ${timeoutMs / 1000} s`)), timeoutMs)
+      client.sftp((error, s) => (error ? reject(error) : resolve(s)))
+    })
   } catch (error) {
     client.destroy()
     throw fail(`cannot start SFTP on ${label}: ${firstLine((error as Error).message)}`)
+  } finally {
+    clearTimeout(sftpTimer)
   }
   const offered = (sftp as unknown as {_extensions: Record<string, string>})._extensions
   const extensions: SftpExtensions = {

@@ -254,3 +254,9 @@ test('ended settles when the server dies mid-session; close stays safe', async (
   await session.ended
   await session.close()
 })
+
+test('a host without the SFTP subsystem: logged in, but one line saying SFTP could not start', async (t) => {
+  const shellOnly = await startSshServer({noSftpSubsystem: true})
+  t.after(() => shellOnly.stop())
+  await refused(openSshSession(targetOf(shellOnly), {home: await emptyHome(t), sshKey: shellOnly.clientKey, knownHosts: shellOnly.knownHosts, agent: false}), /^cannot start SFTP on \S+@127\.0\.0\.1:\d+: /)
+})
