@@ -260,3 +260,18 @@ test('a host without the SFTP subsystem: logged in, but one line saying SFTP cou
   t.after(() => shellOnly.stop())
   await refused(openSshSession(targetOf(shellOnly), {home: await emptyHome(t), sshKey: shellOnly.clientKey, knownHosts: shellOnly.knownHosts, agent: false}), /^cannot start SFTP on \S+@127\.0\.0\.1:\d+: /)
 })
+
+test('a server that stops at MaxAuthTries: authentication failed, with the keys tried and its reason', async (t) => {
+  const s = server()
+  const home = await emptyHome(t)
+  const config = ['Host *']
+  for (let i = 0; i < 7; i++) {
+    await generateKey(join(home, '.ssh', `k${i}`))
+    config.push(`  IdentityFile ~/.ssh/k${i}`)
+  }
+  await writeFile(join(home, '.ssh', 'config'), config.join('\n') + '\n')
+  await refused(
+    openSshSession(targetOf(s), {home, knownHosts: s.knownHosts, agent: false}),
+    /^authentication failed for \S+@127\.0\.0\.1:\d+ \(tried: ~\/\.ssh\/k0, .*\); the server disconnected: Too many authentication failures$/,
+  )
+})
