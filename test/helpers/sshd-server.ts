@@ -1,5 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer, connect} from 'node:net'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
@@ -44,6 +44,10 @@ export interface SshServerOptions {
   sftpOnly?: boolean
   /** A different host key for a server that "changed" (default: a fresh one). */
   hostKeyFile?: string
+  /** More host keys the server offers too (e.g. an ecdsa one, for clients that know the host by it). */
+  extraHostKeyFiles?: string[]
+  /** No SFTP subsystem at all (a shell-only host): the SFTP channel request is refused. */
+  noSftpSubsystem?: boolean
 }
 
 const SSHD = '/usr/sbin/sshd'
@@ -78,6 +82,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     [
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKeyFile}`,
+      ...(options.extraHostKeyFiles ?? []).map((file) => `HostKey ${file}`),
       'PidFile none',
       'UsePAM no',
       'StrictModes no',
@@ -85,7 +90,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
-      'Subsystem sftp internal-sftp',
+      ...(options.noSftpSubsystem ? [] : ['Subsystem sftp internal-sftp']),
       // INFO: one "Accepted publickey" line per login, which `logins()` counts.
       'LogLevel INFO',
       'MaxStartups 100',
@@ -116,6 +121,15 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     child = undefined
     if (!c || c.exitCode !== null || c.signalCode !== null) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
+    // Each connection's sshd calls setsid() and outlives a killed listener, its sessions still
+    // served: kill them too, found (before the listener goes) by their parent pids.
+    for (const pid of await descendantsOf(c.pid!)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
     c.kill('SIGKILL')
     await exited
   }
@@ -163,6 +177,28 @@ export function sshServerForSuite(options: SshServerOptions = {}): () => SshServ
 export async function generateKey(path: string): Promise<string> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'treesync-test', '-f', path])
   return path
+}
+
+/** The pids below `pid` in the process tree (Linux /proc). */
+async function descendantsOf(pid: number): Promise<number[]> {
+  const children = new Map<number, number[]>()
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined)
+    if (stat === undefined) continue
+    // The fields after the command name, which may itself hold spaces and parentheses: state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)])
+  }
+  const found: number[] = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child)
+      queue.push(child)
+    }
+  }
+  return found
 }
 
 async function freePort(): Promise<number> {
