@@ -12,9 +12,9 @@ import {cliTrees, lines} from './support.js'
  * argument's role: SFTP hosts that do not resolve (`.invalid` never does), and S3 (no backend yet).
  */
 const REMOTE: Array<[string, RegExp, boolean]> = [
-  ['user@host.invalid:/backup', /^Error: .*user@host\.invalid/, false],
-  ['user@host.invalid:backup', /^Error: .*user@host\.invalid/, false],
-  ['sftp://backup@nas.invalid:2222/volume1/photos', /^Error: .*backup@nas\.invalid:2222/, false],
+  ['user@host.invalid:/backup', /^Error: cannot resolve host host\.invalid$/, false],
+  ['user@host.invalid:backup', /^Error: cannot resolve host host\.invalid$/, false],
+  ['sftp://backup@nas.invalid:2222/volume1/photos', /^Error: cannot resolve host nas\.invalid$/, false],
   ['s3://photos/2024', /^Error: S3 roots are not supported yet \(support is coming\): (SOURCE|REPLICA) s3:\/\/photos\/2024$/, true],
 ]
 
