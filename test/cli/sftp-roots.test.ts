@@ -73,9 +73,12 @@ test('local → SFTP: every kind of operation, an exact mirror on the server, th
   assert.equal(applied.code, 0, applied.stderr)
   await assertMirrorToTheSecond(src, rep)
 
-  const again = await ws.cli(['plan', src, url, '--detailed-exitcode', ...sshArgs()], {env: NO_AGENT})
+  const log = join(ws.dir, 'plan.log')
+  const again = await ws.cli(['plan', src, url, '--detailed-exitcode', '--log-file', log, ...sshArgs()], {env: NO_AGENT})
   assert.equal(again.code, 0, again.stdout + again.stderr)
   assert.match(again.stdout, /No changes\./)
+  // apply recorded what it wrote in the replica's hash cache: nothing is read back over SFTP.
+  assert.match(await readFile(log, 'utf8'), /INFO hashed 0 files \(0 B\), \d+ from the hash cache/)
 })
 
 test('SFTP → local: pulling a backup back is an exact mirror too', async (t) => {
