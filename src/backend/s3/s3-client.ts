@@ -1,0 +1,92 @@
+import {HeadBucketCommand, S3Client} from '@aws-sdk/client-s3'
+
+import {rootFailure, type S3Place} from './s3-errors.js'
+
+/** How S3 roots are reached: the command line's `--s3-endpoint`, and the environment. */
+export interface S3Settings {
+  /** `--s3-endpoint URL`; else `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL` from the environment. */
+  endpoint?: string
+  /** Overrides the region the AWS chain finds (tests); else `AWS_REGION`, the profile's, or `us-east-1`. */
+  region?: string
+  /** The environment to read (tests pass their own); `process.env` by default. */
+  env?: NodeJS.ProcessEnv
+}
+
+/** The region when the chain names none: the one every S3-compatible server accepts. */
+export const DEFAULT_REGION = 'us-east-1'
+
+/**
+ * A connection that does not open in this time is a dead endpoint. Generous for a real
+ * network, yet a user waits seconds, not the OS's two minutes (the SDK retries twice).
+ */
+const CONNECT_TIMEOUT_MS = 10_000
+
+/** The endpoint a run uses, or undefined for AWS itself (the SDK then picks it by region). */
+export function endpointOf(settings: S3Settings): string | undefined {
+  const env = settings.env ?? process.env
+  const endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL
+  return endpoint === '' ? undefined : endpoint
+}
+
+/** How the endpoint is named in messages: the URL, or `AWS S3` for the default. */
+export function endpointLabel(settings: S3Settings): string {
+  return endpointOf(settings) ?? 'AWS S3'
+}
+
+/**
+ * The S3 client of a run, configured as the contract says:
+ * - the endpoint from the settings or the environment; a custom endpoint is addressed
+ *   path-style (`http://host/bucket/key`), since Ceph, MinIO and a server on an IP
+ *   address have no per-bucket DNS names;
+ * - `requestChecksumCalculation` and `responseChecksumValidation` `WHEN_REQUIRED`: since
+ *   3.729 the SDK sends CRC32 checksums on every upload by default, which many
+ *   S3-compatible servers reject or ignore; uploads carry Content-MD5 where treesync
+ *   wants the server to check the bytes;
+ * - credentials from the SDK's default chain (environment, `AWS_PROFILE` and
+ *   `~/.aws/credentials`, SSO, instance roles): nothing of treesync's own;
+ * - the region from the settings, else the chain (`AWS_REGION`, the profile), else
+ *   `us-east-1` (custom servers ignore it, but the SDK refuses to sign without one);
+ * - the SDK's retries with backoff (3 attempts, throttling included).
+ */
+export function createS3Client(settings: S3Settings = {}): S3Client {
+  const endpoint = endpointOf(settings)
+  return new S3Client({
+    ...(endpoint === undefined ? {} : {endpoint, forcePathStyle: true}),
+    region: settings.region ?? (() => chainRegion(settings.env ?? process.env)),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: {connectionTimeout: CONNECT_TIMEOUT_MS},
+  })
+}
+
+/**
+ * The region the standard chain names (environment, then profile), or the default. A
+ * throwaway client reads it: its default region provider is that chain, and a missing
+ * region is an error there, not a fallback.
+ */
+async function chainRegion(env: NodeJS.ProcessEnv): Promise<string> {
+  const named = env.AWS_REGION ?? env.AWS_DEFAULT_REGION
+  if (named) return named
+  const probe = new S3Client({})
+  try {
+    return await probe.config.region()
+  } catch {
+    return DEFAULT_REGION
+  } finally {
+    probe.destroy()
+  }
+}
+
+/**
+ * Checks that the bucket can be reached with the credentials (a HeadBucket: one request),
+ * so an unreachable root is refused before anything is planned. Throws ROOT_UNREACHABLE
+ * naming the bucket and the endpoint: a dead endpoint, refused credentials, a missing
+ * bucket, a bucket in another region.
+ */
+export async function checkBucket(client: S3Client, place: S3Place): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({Bucket: place.bucket}))
+  } catch (error) {
+    throw rootFailure(error, place, true) ?? error
+  }
+}
