@@ -261,8 +261,8 @@ async function findPrograms(): Promise<Record<Program, string>> {
     if (!found[program]) missing.push(program)
   }
   if (missing.length > 0) {
-    const packages = [...new Set(['radosgw', 'ceph-mon', 'ceph-osd', ...missing.map((p) => PROGRAMS[p])])]
-    throw new Error(`radosgw fixture: ${missing.join(', ')} not found: apt-get install -y ${packages.join(' ')}`)
+    // The three packages bring ceph-common and ceph-base with them.
+    throw new Error(`radosgw fixture: ${missing.join(', ')} not found: apt-get install -y radosgw ceph-mon ceph-osd`)
   }
   return found as Record<Program, string>
 }
