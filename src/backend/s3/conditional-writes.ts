@@ -6,12 +6,14 @@ import type {S3Requests} from './s3-requests.js'
 export interface ConditionalWrites {
   /** `If-None-Match: *`: a PUT refused when the key exists (AWS since 2024, Ceph Squid). */
   ifNoneMatch: boolean
-  /** `If-Match: ETAG`: a PUT refused unless the object has that ETag. */
+  /** `If-Match: ETAG`: a PUT refused unless the object has that ETag, and let through when it has. */
   ifMatch: boolean
+  /** The ETag goes in `If-Match` without its quotes: radosgw compares it with its stored, unquoted ETag, so a quoted one never matches. */
+  ifMatchBare: boolean
 }
 
 /** Assume nothing: what a server is taken to honour until a probe says otherwise. */
-export const NO_CONDITIONAL_WRITES: Readonly<ConditionalWrites> = Object.freeze({ifNoneMatch: false, ifMatch: false})
+export const NO_CONDITIONAL_WRITES: Readonly<ConditionalWrites> = Object.freeze({ifNoneMatch: false, ifMatch: false, ifMatchBare: false})
 
 /** An ETag no object has: the MD5 of nothing is `d41d8…`, never all zeros. */
 const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000"'
@@ -22,22 +24,28 @@ const IMPOSSIBLE_ETAG = '"00000000000000000000000000000000"'
  * answer 501, and treesync must never take a condition it sent for one it got. So a
  * zero-byte probe object is written under `base` (a temporary's name: scans skip it and
  * the temporary sweep removes one left by a kill), then written again with each
- * condition that must fail; a 412 proves the header honoured. The probe is removed.
- * Four requests, made once per bucket and run (the caller keeps the answer), and only
- * for a root that is written to.
+ * condition that must fail; a 412 proves the header honoured. `If-Match` must also let
+ * the right ETag through, quoted as HTTP says or, failing that, bare as radosgw wants it
+ * (a header that refuses everything would make every replace stale). The probe is
+ * removed. Five or six requests, made once per bucket and run (the caller keeps the
+ * answer), and only for a root that is written to.
  *
  * Ceph honours these on PUT but ignores `If-Match` on DELETE and copies, so those are
  * never relied on: every change also checks its precondition by HEAD just before.
  */
 export async function probeConditionalWrites(requests: S3Requests, base: string): Promise<ConditionalWrites> {
   const key = `${base}${makeTempName()}`
-  await requests.put({Key: key, Body: ''})
+  const etag = (await requests.put({Key: key, Body: ''})) ?? ''
   try {
-    const [ifNoneMatch, ifMatch] = await Promise.all([
+    const [ifNoneMatch, refusesWrong] = await Promise.all([
       refused(() => requests.put({Key: key, Body: '', IfNoneMatch: '*'})),
       refused(() => requests.put({Key: key, Body: '', IfMatch: IMPOSSIBLE_ETAG})),
     ])
-    return {ifNoneMatch, ifMatch}
+    // The same empty body again: the ETag stays what it was, so each try may match it.
+    const passes = async (value: string) => refusesWrong && value !== '' && !(await refused(() => requests.put({Key: key, Body: '', IfMatch: value})))
+    const quoted = await passes(etag)
+    const bare = !quoted && (await passes(etag.replace(/^"(.*)"$/, '$1')))
+    return {ifNoneMatch, ifMatch: quoted || bare, ifMatchBare: bare}
   } finally {
     await requests.delete(key).catch(() => undefined)
   }

@@ -153,5 +153,6 @@ async function assertCopied(path: string, from: SourceFile, before: BackendEntry
 /** The conditional headers for a write expecting `expected`, as far as the server honours them. */
 function conditionHeaders(conditional: ConditionalWrites, expected: ExpectedState, etag: string | undefined): {IfNoneMatch?: string; IfMatch?: string} {
   if (expected === ABSENT) return conditional.ifNoneMatch ? {IfNoneMatch: '*'} : {}
-  return conditional.ifMatch && etag !== undefined ? {IfMatch: etag} : {}
+  if (!conditional.ifMatch || etag === undefined) return {}
+  return {IfMatch: conditional.ifMatchBare ? etag.replace(/^"(.*)"$/, '$1') : etag}
 }

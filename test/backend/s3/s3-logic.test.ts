@@ -23,15 +23,16 @@ class FakeRequests {
   readonly aborted: string[] = []
   readonly calls: string[] = []
   /** How a conditional PUT is answered: honoured (412 when it fails), ignored, or refused as unknown (501). */
-  conditionals: 'honoured' | 'ignored' | 'unknown' = 'honoured'
+  conditionals: 'honoured' | 'bare-only' | 'ignored' | 'unknown' = 'honoured'
 
   async put(input: {Key?: string; Metadata?: Record<string, string>; IfNoneMatch?: string; IfMatch?: string}): Promise<string> {
     this.calls.push(`put ${input.IfNoneMatch ? 'if-none-match ' : input.IfMatch ? 'if-match ' : ''}${input.Key}`)
     const conditional = input.IfNoneMatch !== undefined || input.IfMatch !== undefined
     if (conditional && this.conditionals === 'unknown') throw Object.assign(new Error('NotImplemented'), {$metadata: {httpStatusCode: 501}})
-    if (conditional && this.conditionals === 'honoured') {
+    if (conditional && this.conditionals !== 'ignored') {
       const exists = this.objects.has(input.Key!)
-      if ((input.IfNoneMatch && exists) || (input.IfMatch && (!exists || input.IfMatch !== '"e"'))) {
+      const matching = this.conditionals === 'bare-only' ? 'e' : '"e"'
+      if ((input.IfNoneMatch && exists) || (input.IfMatch && (!exists || input.IfMatch !== matching))) {
         throw Object.assign(new Error('wrapped'), {cause: Object.assign(new Error('PreconditionFailed'), {$metadata: {httpStatusCode: 412}})})
       }
     }
@@ -89,11 +90,17 @@ describe('S3 directory listings', () => {
 })
 
 describe('probing conditional writes', () => {
-  for (const [behaviour, honoured] of [['honoured', true], ['ignored', false], ['unknown', false]] as const) {
-    test(`headers the server ${behaviour === 'unknown' ? 'refuses as unknown' : behaviour} are ${honoured ? '' : 'not '}relied on; the probe is removed`, async () => {
+  const cases = [
+    ['honoured', {ifNoneMatch: true, ifMatch: true, ifMatchBare: false}],
+    ['bare-only', {ifNoneMatch: true, ifMatch: true, ifMatchBare: true}],
+    ['ignored', {ifNoneMatch: false, ifMatch: false, ifMatchBare: false}],
+    ['unknown', {ifNoneMatch: false, ifMatch: false, ifMatchBare: false}],
+  ] as const
+  for (const [behaviour, found] of cases) {
+    test(`conditional headers ${behaviour}: found ${JSON.stringify(found)}; the probe is removed`, async () => {
       const fake = new FakeRequests()
       fake.conditionals = behaviour
-      assert.deepEqual(await probeConditionalWrites(fake.asRequests(), 'p/'), {ifNoneMatch: honoured, ifMatch: honoured})
+      assert.deepEqual(await probeConditionalWrites(fake.asRequests(), 'p/'), found)
       assert.equal(fake.objects.size, 0)
       const probe = fake.calls[0]!.replace(/^put /, '')
       assert.ok(probe.startsWith('p/') && isTempName(probe.slice(2)), 'a temporary name under the prefix: a kill leaves it to the sweep')
