@@ -21,13 +21,21 @@ const PRECISION = BigInt(S3_MTIME_PRECISION_NS)
 const NS_PER_MS = 1_000_000n
 
 /**
- * The change token of an object: ETag, LastModified and size. Any rewrite moves the ETag
- * or LastModified (a PUT of the same bytes keeps the ETag but not LastModified), and so
- * does a metadata change (a copy onto itself), so equal tokens prove the metadata read
- * before is still the object's: what lets a listing stand in for a HEAD per object.
+ * The change token of an object: ETag, LastModified in whole seconds, and size. Any
+ * rewrite moves the ETag or LastModified (a PUT of the same bytes keeps the ETag but not
+ * LastModified), and so does a metadata change (a copy onto itself: radosgw keeps the
+ * ETag, LastModified moves), so equal tokens prove the metadata read before is still the
+ * object's: what lets a listing stand in for a HEAD per object.
+ *
+ * Whole seconds, because a HEAD's Last-Modified is an HTTP date (seconds) while a listing
+ * gives milliseconds (radosgw): both must give one token for one object, or a listing
+ * never finds what a HEAD recorded. The cost: a metadata change within the same second
+ * as the HEAD before it keeps the token, so a record taken in that second may go stale
+ * unseen; whoever persists records must not keep one whose LastModified is that recent
+ * (the racy rule of `backend-hash-identity.ts`, applied to LastModified).
  */
 export function changeTokenOf(facts: ObjectFacts): string {
-  return `${facts.etag}|${facts.lastModified.getTime()}|${facts.size}`
+  return `${facts.etag}|${Math.floor(facts.lastModified.getTime() / 1000)}|${facts.size}`
 }
 
 /**

@@ -112,7 +112,9 @@ export class S3Requests {
 
   /** A single PUT; returns the new ETag. */
   async put(input: Omit<PutObjectCommandInput, 'Bucket'>): Promise<string | undefined> {
-    const out = await this.send(input.Key!, () => this.client.send(new PutObjectCommand({...input, Bucket: this.bucket})))
+    // A length given: the SDK otherwise warns about (and may mis-send) a body it cannot measure, an empty string among them.
+    const length = typeof input.Body === 'string' || Buffer.isBuffer(input.Body) ? Buffer.byteLength(input.Body) : undefined
+    const out = await this.send(input.Key!, () => this.client.send(new PutObjectCommand({ContentLength: length, ...input, Bucket: this.bucket})))
     return out.ETag
   }
 

@@ -62,7 +62,7 @@ describe('S3 entries', () => {
 
   test('a file entry carries the free MD5 and the (ETag, LastModified, size) token', () => {
     const entry = fileEntry(facts, metadataOf(facts, {mtime: '1704164644'}))
-    assert.deepEqual(entry, {type: 'file', size: 5, mtimeNs: 1_704_164_644_000_000_000n, changeToken: `"${MD5}"|1710000000000|5`, md5: MD5})
+    assert.deepEqual(entry, {type: 'file', size: 5, mtimeNs: 1_704_164_644_000_000_000n, changeToken: `"${MD5}"|1710000000|5`, md5: MD5})
     const multipart = {...facts, etag: `"${MD5}-2"`}
     assert.equal(fileEntry(multipart, metadataOf(multipart, {})).md5, undefined)
   })
@@ -71,6 +71,7 @@ describe('S3 entries', () => {
     const token = changeTokenOf(facts)
     assert.notEqual(changeTokenOf({...facts, etag: '"other"'}), token)
     assert.notEqual(changeTokenOf({...facts, lastModified: new Date(1_710_000_001_000)}), token)
+    assert.equal(changeTokenOf({...facts, lastModified: new Date(1_710_000_000_999)}), token, "whole seconds: a listing's milliseconds, a HEAD's HTTP date")
     assert.notEqual(changeTokenOf({...facts, size: 6}), token)
   })
 

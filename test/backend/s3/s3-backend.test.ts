@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import {createHash, randomBytes} from 'node:crypto'
+import {after, test} from 'node:test'
+
+import {CreateMultipartUploadCommand, type S3Client} from '@aws-sdk/client-s3'
+
+import {ABSENT} from '../../../src/backend/backend.js'
+import {probeConditionalWrites} from '../../../src/backend/s3/conditional-writes.js'
+import {S3Backend} from '../../../src/backend/s3/s3-backend.js'
+import {checkBucket, createS3Client} from '../../../src/backend/s3/s3-client.js'
+import {MemoryMetadataCache} from '../../../src/backend/s3/s3-entry.js'
+import {S3Keys} from '../../../src/backend/s3/s3-keys.js'
+import {S3Requests} from '../../../src/backend/s3/s3-requests.js'
+import {abortAbandonedUploads, writeClaim} from '../../../src/backend/s3/upload-claims.js'
+import {radosgwForSuite} from '../../helpers/radosgw-server.js'
+import {MemorySource} from '../memory-source.js'
+
+const server = radosgwForSuite()
+const clients: S3Client[] = []
+after(() => clients.forEach((c) => c.destroy()))
+
+/** A client of the fixture's user, counting the requests it sends by command name. */
+function client(options: {secret?: string; endpoint?: string} = {}): {client: S3Client; sent: string[]} {
+  const s = server()
+  process.env.AWS_ACCESS_KEY_ID = s.accessKey
+  process.env.AWS_SECRET_ACCESS_KEY = options.secret ?? s.secretKey
+  const c = createS3Client({endpoint: options.endpoint ?? s.endpoint, region: s.region, env: {}})
+  // The chain read the variables when the client was made: later tests may set others.
+  const credentials = {accessKeyId: s.accessKey, secretAccessKey: options.secret ?? s.secretKey}
+  c.config.credentials = async () => credentials
+  const sent: string[] = []
+  c.middlewareStack.add((next, context) => (args) => (sent.push(context.commandName ?? '?'), next(args)), {step: 'initialize'})
+  clients.push(c)
+  return {client: c, sent}
+}
+
+async function subject(prefix = 'tree') {
+  const {client: c, sent} = client()
+  const bucket = await server().createBucket('backend')
+  const requests = new S3Requests(c, {bucket, endpoint: server().endpoint})
+  const keys = new S3Keys(bucket, prefix)
+  return {backend: new S3Backend(requests, keys, keys.url, {metadataCache: new MemoryMetadataCache()}), requests, keys, sent, client: c, bucket}
+}
+
+const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex')
+
+test('radosgw honours If-None-Match, and If-Match with a bare ETag: the probe finds that', async () => {
+  const {requests, keys} = await subject()
+  assert.deepEqual(await probeConditionalWrites(requests, keys.base), {ifNoneMatch: true, ifMatch: true, ifMatchBare: true})
+  assert.deepEqual(await requests.keysUnder(keys.base), [], 'the probe is removed')
+})
+
+test('a large file goes up as a multipart upload with md5chksum and mtime; its MD5 is free; no claim stays', async () => {
+  const {backend, requests, keys} = await subject()
+  const data = randomBytes(20 * 1024 * 1024 + 5)
+  const source = new MemorySource()
+  source.put('big.bin', data, 1_704_164_644_321)
+  await backend.writeFile('big.bin', {backend: source, path: 'big.bin', expected: {size: data.length, mtimeMs: 1_704_164_644_321}}, {size: data.length, mtimeMs: 1_704_164_644_321}, ABSENT)
+  const head = (await requests.head(keys.fileKey('big.bin')))!
+  assert.match(head.etag, /-3"$/, 'three parts of 8 MiB')
+  assert.equal(head.metadata.mtime, '1704164644.321000000')
+  const entry = await backend.stat('big.bin')
+  assert.deepEqual([entry?.size, entry?.md5, entry?.mtimeNs], [data.length, md5(data), 1_704_164_644_321_000_000n])
+  assert.deepEqual(await backend.hash('big.bin'), {md5: md5(data), size: data.length})
+  assert.deepEqual(await backend.hash('big.bin', 1000), {md5: md5(data.subarray(0, 1000)), size: 1000})
+  assert.deepEqual((await backend.list('')).map((e) => e.name), ['big.bin'], 'the claim was removed')
+  assert.deepEqual(await requests.pendingUploads(keys.base), [])
+})
+
+test('a listing of unchanged objects makes no HEAD the second time (the metadata cache)', async () => {
+  const {backend, sent} = await subject()
+  const source = new MemorySource()
+  for (const name of ['a', 'b', 'c']) {
+    source.put(name, name)
+    await backend.writeFile(name, {backend: source, path: name, expected: {size: 1, mtimeMs: 1_704_164_644_000}}, {size: 1, mtimeMs: 1_704_164_644_000}, ABSENT)
+  }
+  await backend.mkdir('d')
+  // Writes do not record the new objects' metadata yet (a PUT does not return LastModified): the first listing HEADs each file.
+  sent.length = 0
+  const first = await backend.list('')
+  assert.deepEqual(sent.filter((c) => c === 'HeadObjectCommand').length, 3, 'a cold cache: one HEAD per file')
+  sent.length = 0
+  assert.deepEqual(await backend.list(''), first)
+  assert.deepEqual(sent, ['ListObjectsV2Command'], 'warm: one listing, nothing else')
+})
+
+test("objects rclone wrote (nanosecond mtime, no metadata) read as rclone reads them", async () => {
+  const {backend, requests, keys} = await subject()
+  await requests.put({Key: keys.fileKey('rclone.txt'), Body: 'x', Metadata: {mtime: '1704164644.123456789'}})
+  await requests.put({Key: keys.fileKey('plain.txt'), Body: 'y'})
+  await requests.put({Key: keys.markerKey('empty')!, Body: ''})
+  assert.equal((await backend.stat('rclone.txt'))?.mtimeNs, 1_704_164_644_123_000_000n)
+  const plain = (await requests.head(keys.fileKey('plain.txt')))!
+  assert.equal((await backend.stat('plain.txt'))?.mtimeNs, BigInt(plain.lastModified.getTime()) * 1_000_000n, 'LastModified stands in')
+  assert.deepEqual((await backend.list('')).map((e) => [e.name, e.type]).sort(), [['empty', 'dir'], ['plain.txt', 'file'], ['rclone.txt', 'file']])
+  assert.deepEqual(await backend.list('empty'), [])
+})
+
+test("the next apply aborts treesync's own abandoned multipart uploads, and no one else's", async () => {
+  const {requests, keys, client: c, bucket} = await subject()
+  const ours = keys.fileKey('dir/killed.bin')
+  await writeClaim(requests, ours)
+  await c.send(new CreateMultipartUploadCommand({Bucket: bucket, Key: ours}))
+  await c.send(new CreateMultipartUploadCommand({Bucket: bucket, Key: keys.fileKey('dir/rclone.bin')}))
+  assert.equal(await abortAbandonedUploads(requests, keys.base), 1)
+  assert.deepEqual((await requests.pendingUploads(keys.base)).map((u) => u.key), [keys.fileKey('dir/rclone.bin')])
+  assert.deepEqual(await requests.keysUnder(keys.base), [], 'the claim is gone')
+})
+
+test('an unreachable root is one line naming the bucket and the endpoint', async () => {
+  const s = server()
+  const place = (bucket: string, endpoint = s.endpoint) => ({bucket, endpoint})
+  await assert.rejects(checkBucket(client().client, place('no-such-bucket-at-all')), {code: 'ROOT_UNREACHABLE', message: `bucket no-such-bucket-at-all at ${s.endpoint}: no such bucket`})
+  const bucket = await s.createBucket('creds')
+  await assert.rejects(checkBucket(client({secret: 'wrong'}).client, place(bucket)), (e: Error & {code?: string}) => e.code === 'ROOT_UNREACHABLE' && /refused \(SignatureDoesNotMatch\)|access denied/.test(e.message) && e.message.includes(bucket))
+  const dead = 'http://127.0.0.1:9'
+  await assert.rejects(checkBucket(client({endpoint: dead}).client, place(bucket, dead)), {code: 'ROOT_UNREACHABLE', message: `cannot reach ${dead} (ECONNREFUSED) for bucket ${bucket} at ${dead}`})
+  await checkBucket(client().client, place(bucket))
+})
