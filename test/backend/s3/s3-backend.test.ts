@@ -67,6 +67,20 @@ test('a large file goes up as a multipart upload with md5chksum and mtime; its M
   assert.deepEqual(await requests.pendingUploads(keys.base), [])
 })
 
+test('a large file whose bytes are not the planned ones is never completed: nothing under its key, no upload, no claim', async () => {
+  const {backend, requests, keys} = await subject()
+  const data = randomBytes(9 * 1024 * 1024)
+  const source = new MemorySource()
+  source.put('big.bin', data, 1_704_164_644_000)
+  const from = {backend: source, path: 'big.bin', expected: {size: data.length, mtimeMs: 1_704_164_644_000}}
+  await assert.rejects(backend.writeFile('big.bin', from, {size: data.length, md5: md5('other'), mtimeMs: 1_704_164_644_000}, ABSENT), {code: 'PLAN_STALE', path: 'big.bin'})
+  void source.holdNextRead(5 * 1024 * 1024, Promise.resolve(), true)
+  await assert.rejects(backend.writeFile('big.bin', from, {size: data.length, mtimeMs: 1_704_164_644_000}, ABSENT))
+  assert.equal(await backend.stat('big.bin'), undefined)
+  assert.deepEqual(await requests.pendingUploads(keys.base), [])
+  assert.deepEqual(await requests.keysUnder(keys.base), [])
+})
+
 test('a listing of unchanged objects makes no HEAD the second time (the metadata cache)', async () => {
   const {backend, sent} = await subject()
   const source = new MemorySource()
