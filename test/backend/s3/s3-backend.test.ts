@@ -65,6 +65,17 @@ test('a large file goes up as a multipart upload with md5chksum and mtime; its M
   assert.deepEqual(await backend.hash('big.bin', 1000), {md5: md5(data.subarray(0, 1000)), size: 1000})
   assert.deepEqual((await backend.list('')).map((e) => e.name), ['big.bin'], 'the claim was removed')
   assert.deepEqual(await requests.pendingUploads(keys.base), [])
+  // Replaced by another multipart upload, completed under If-Match.
+  const next = randomBytes(9 * 1024 * 1024)
+  source.put('big.bin', next, 1_704_164_645_000)
+  const planned = {type: 'file' as const, size: data.length, mtimeMs: 1_704_164_644_321}
+  await backend.writeFile('big.bin', {backend: source, path: 'big.bin', expected: {size: next.length, mtimeMs: 1_704_164_645_000}}, {size: next.length, md5: md5(next), mtimeMs: 1_704_164_645_000}, planned)
+  assert.deepEqual(await backend.hash('big.bin'), {md5: md5(next), size: next.length})
+  await assert.rejects(
+    backend.writeFile('big.bin', {backend: source, path: 'big.bin', expected: {size: next.length, mtimeMs: 1_704_164_645_000}}, {size: next.length, mtimeMs: 1_704_164_645_000}, planned),
+    {code: 'PLAN_STALE'},
+    'the object planned is gone',
+  )
 })
 
 test('a large file whose bytes are not the planned ones is never completed: nothing under its key, no upload, no claim', async () => {
