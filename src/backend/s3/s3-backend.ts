@@ -29,12 +29,8 @@ export interface S3BackendOptions {
   conditionalWrites?: ConditionalWrites | 'assume-none'
 }
 
-/** What is at a path, with what the changes need of it. */
-interface Found {
-  entry: BackendEntry
-  /** The object's HEAD, for a file. */
-  head?: HeadResult
-}
+/** What is at a path, and a file's HEAD (what the changes need of it). */
+type Found = {entry: BackendEntry; head?: HeadResult}
 
 /**
  * The objects under a prefix of an S3 bucket, as a `Backend` (rclone's layout: see
@@ -101,7 +97,11 @@ export class S3Backend implements Backend {
   }
 
   async writeFile(path: string, from: SourceFile, attributes: WriteAttributes, expected: ExpectedState): Promise<void> {
-    return this.withPath(path, () => uploadObject(path, from, attributes, expected, this.uploadTarget()))
+    return this.withPath(path, async () => {
+      let replaced: string | undefined
+      await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
+      this.forget(replaced, attributes.mtimeMs, attributes.md5)
+    })
   }
 
   /** S3 keeps no symlinks (`capabilities.symlinks` is false: the plan warns instead of calling this). */
@@ -181,6 +181,7 @@ export class S3Backend implements Backend {
         if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made', path)
         throw error
       })
+      this.forget(found.entry.changeToken, change.mtimeMs, found.entry.md5)
     })
   }
 
@@ -211,18 +212,31 @@ export class S3Backend implements Backend {
     return fileEntry(facts, read)
   }
 
+  /**
+   * After a change of the object that had token `replaced`: its record says what was
+   * written. The new object may have the same token (same bytes or a metadata copy, within
+   * the same second: see `changeTokenOf`), and a listing would then give the old mtime; a
+   * new token is simply not found, and its first listing HEADs it.
+   */
+  private forget(replaced: string | undefined, mtimeMs: number, md5?: string): void {
+    if (replaced === undefined || replaced === 'dir') return
+    this.cache.set(replaced, md5 === undefined ? {mtimeNs: BigInt(mtimeMs) * 1_000_000n} : {mtimeNs: BigInt(mtimeMs) * 1_000_000n, md5})
+  }
+
   private conditionalWrites(): Promise<ConditionalWrites> {
     this.conditional ??= probeConditionalWrites(this.requests, this.keys.base)
     return this.conditional
   }
 
-  private uploadTarget(): UploadTarget {
+  /** What an upload needs of this backend; `seen` is told each entry found by the check just before. */
+  private uploadTarget(seen: (entry: BackendEntry | undefined) => void): UploadTarget {
     return {
       requests: this.requests,
       keyOf: (path) => this.keys.fileKey(path),
       expectNow: async (path, expected) => {
         const found = await this.find(path)
         assertExpected(path, found?.entry, expected)
+        seen(found?.entry)
         return found?.head?.etag
       },
       conditional: () => this.conditionalWrites(),

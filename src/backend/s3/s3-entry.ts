@@ -1,6 +1,6 @@
 import type {BackendEntry} from '../backend.js'
 import {S3_MTIME_PRECISION_NS} from './s3-capabilities.js'
-import {decodeMtime, freeMd5Of, MTIME_KEY} from './s3-metadata.js'
+import {decodeMtime, freeMd5Of, MTIME_KEY, parseEtag} from './s3-metadata.js'
 
 /** What a listing tells of an object: no user metadata (that costs a HEAD). */
 export interface ObjectFacts {
@@ -53,7 +53,9 @@ export function metadataOf(facts: ObjectFacts, userMetadata: Record<string, stri
 /** The entry of an object: what `stat` and `list` report for a file. */
 export function fileEntry(facts: ObjectFacts, metadata: ObjectMetadata): BackendEntry {
   const entry: BackendEntry = {type: 'file', size: facts.size, mtimeNs: metadata.mtimeNs, changeToken: changeTokenOf(facts)}
-  if (metadata.md5 !== undefined) entry.md5 = metadata.md5
+  // A single-part ETag is the MD5 whatever the record says (one made without it, after a write).
+  const md5 = metadata.md5 ?? parseEtag(facts.etag).md5
+  if (md5 !== undefined) entry.md5 = md5
   return entry
 }
 

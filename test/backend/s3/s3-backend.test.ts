@@ -109,6 +109,20 @@ test('a listing of unchanged objects makes no HEAD the second time (the metadata
   assert.deepEqual(sent, ['ListObjectsV2Command'], 'warm: one listing, nothing else')
 })
 
+test('a listing right after a change in the same second gives what was written, not a record of before', async () => {
+  const {backend} = await subject()
+  const source = new MemorySource()
+  source.put('f', 'same bytes', 1_704_164_644_000)
+  const from = {backend: source, path: 'f', expected: {size: 10, mtimeMs: 1_704_164_644_000}}
+  await backend.writeFile('f', from, {size: 10, mtimeMs: 1_704_164_644_000}, ABSENT)
+  await backend.list('') // recorded
+  await backend.setMetadata('f', {mtimeMs: 1_704_164_645_000}, {type: 'file'})
+  assert.equal((await backend.list(''))[0]?.mtimeNs, 1_704_164_645_000_000_000n, 'after setMetadata')
+  source.put('f', 'same bytes', 1_704_164_646_000)
+  await backend.writeFile('f', {...from, expected: {size: 10, mtimeMs: 1_704_164_646_000}}, {size: 10, mtimeMs: 1_704_164_646_000}, {type: 'file'})
+  assert.equal((await backend.list(''))[0]?.mtimeNs, 1_704_164_646_000_000_000n, 'after a rewrite of the same bytes')
+})
+
 test("objects rclone wrote (nanosecond mtime, no metadata) read as rclone reads them", async () => {
   const {backend, requests, keys} = await subject()
   await requests.put({Key: keys.fileKey('rclone.txt'), Body: 'x', Metadata: {mtime: '1704164644.123456789'}})
