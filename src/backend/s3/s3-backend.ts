@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import type {Readable} from 'node:stream'
 
 import {TreesyncError} from '../../errors.js'
@@ -11,7 +10,7 @@ import {assertExpected} from '../preconditions.js'
 import {NO_CONDITIONAL_WRITES, probeConditionalWrites, type ConditionalWrites} from './conditional-writes.js'
 import {S3_CAPABILITIES} from './s3-capabilities.js'
 import {changeTokenOf, dirEntry, fileEntry, MemoryMetadataCache, metadataOf, type ObjectFacts, type S3MetadataCache} from './s3-entry.js'
-import {isPreconditionFailed} from './s3-errors.js'
+import {isPreconditionFailed, withRootPath} from './s3-errors.js'
 import type {S3Keys} from './s3-keys.js'
 import {entriesOfListing} from './s3-listing.js'
 import {encodeMtime, freeMd5Of, MTIME_KEY} from './s3-metadata.js'
@@ -65,7 +64,7 @@ export class S3Backend implements Backend {
   }
 
   async list(dir: string): Promise<ListedEntry[]> {
-    return this.withPath(dir, async () => {
+    return withRootPath(dir, async () => {
       const listing = await this.requests.listDirectory(this.keys.dirPrefix(dir))
       if (dir !== '' && listing.prefixes.length === 0 && listing.objects.length === 0) {
         throw Object.assign(new Error(`no such directory: ${this.root}/${dir}`), {code: 'ENOENT', path: dir})
@@ -75,29 +74,27 @@ export class S3Backend implements Backend {
   }
 
   async stat(path: string): Promise<BackendEntry | undefined> {
-    return this.withPath(path, async () => (await this.find(path))?.entry)
+    return withRootPath(path, async () => (await this.find(path))?.entry)
   }
 
   async hash(path: string, limit = Number.POSITIVE_INFINITY): Promise<ContentHash> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       const key = this.keys.fileKey(path)
       const head = await this.requests.head(key)
       if (!head) throw Object.assign(new Error(`no such file: ${this.root}/${path}`), {code: 'ENOENT', path})
       const size = Math.min(limit, head.size)
       const free = size === head.size ? freeMd5Of(head.etag, head.metadata) : undefined
       if (free !== undefined) return {md5: free, size}
-      const hash = createHash('md5')
-      if (size > 0) for await (const chunk of await this.requests.read(key, size, head.etag)) hash.update(chunk as Buffer)
-      return {md5: hash.digest('hex'), size}
+      return {md5: await this.requests.md5Of(key, size, head.etag), size}
     })
   }
 
   async openRead(path: string): Promise<Readable> {
-    return this.withPath(path, () => this.requests.read(this.keys.fileKey(path)))
+    return withRootPath(path, () => this.requests.read(this.keys.fileKey(path)))
   }
 
   async writeFile(path: string, from: SourceFile, attributes: WriteAttributes, expected: ExpectedState): Promise<void> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       let replaced: string | undefined
       await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
       this.forget(replaced, attributes.mtimeMs, attributes.md5)
@@ -111,7 +108,7 @@ export class S3Backend implements Backend {
 
   /** Writes the directory's zero-byte marker `dir/` (see `S3_CAPABILITIES.emptyDirs`); the root always exists. */
   async mkdir(path: string): Promise<void> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       if (path === '') return
       assertExpected(path, (await this.find(path))?.entry, ABSENT)
       const {ifNoneMatch} = await this.conditionalWrites()
@@ -127,7 +124,7 @@ export class S3Backend implements Backend {
    * meanwhile is not lost: the directory then goes on existing through that key.
    */
   async rmdir(path: string): Promise<void> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       assertExpected(path, (await this.find(path))?.entry, {type: 'dir'})
       const marker = this.keys.markerKey(path)
       const under = await this.requests.keysUnder(this.keys.dirPrefix(path), 2)
@@ -137,7 +134,7 @@ export class S3Backend implements Backend {
   }
 
   async remove(path: string, expected: ExpectedEntry): Promise<void> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       assertExpected(path, (await this.find(path))?.entry, expected)
       const key = this.keys.fileKey(path)
       // A temporary's name is treesync's own: a claim of a multipart upload, aborted with it.
@@ -151,7 +148,7 @@ export class S3Backend implements Backend {
    * every byte). The original is deleted only if it is still the object copied.
    */
   async move(from: string, to: string, expected: ExpectedEntry): Promise<void> {
-    return this.withPath(from, async () => {
+    return withRootPath(from, async () => {
       const [source, taken] = await Promise.all([this.find(from), this.find(to)])
       assertExpected(from, source?.entry, expected)
       assertExpected(to, taken?.entry, ABSENT)
@@ -170,7 +167,7 @@ export class S3Backend implements Backend {
    * (see `S3_CAPABILITIES`), so for one nothing is done.
    */
   async setMetadata(path: string, change: MetadataChange, expected?: ExpectedEntry): Promise<void> {
-    return this.withPath(path, async () => {
+    return withRootPath(path, async () => {
       const found = await this.find(path)
       if (expected) assertExpected(path, found?.entry, expected)
       if (!found) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made: it no longer exists', path)
@@ -213,10 +210,9 @@ export class S3Backend implements Backend {
   }
 
   /**
-   * After a change of the object that had token `replaced`: its record says what was
-   * written. The new object may have the same token (same bytes or a metadata copy, within
-   * the same second: see `changeTokenOf`), and a listing would then give the old mtime; a
-   * new token is simply not found, and its first listing HEADs it.
+   * After a change of the object that had token `replaced`, its record says what was
+   * written: the new object keeps that token after a same-second metadata copy or rewrite
+   * of the same bytes (see `changeTokenOf`); a new token is not found, and HEADed once.
    */
   private forget(replaced: string | undefined, mtimeMs: number, md5?: string): void {
     if (replaced === undefined || replaced === 'dir') return
@@ -240,18 +236,6 @@ export class S3Backend implements Backend {
         return found?.head?.etag
       },
       conditional: () => this.conditionalWrites(),
-    }
-  }
-
-  /** Runs one operation; a root out of reach is reported with the operation's path. */
-  private async withPath<T>(path: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation()
-    } catch (error) {
-      if (error instanceof TreesyncError && error.code === 'ROOT_UNREACHABLE' && error.path === undefined) {
-        throw new TreesyncError('ROOT_UNREACHABLE', `${path || '.'}: ${error.message}`, path)
-      }
-      throw error
     }
   }
 }

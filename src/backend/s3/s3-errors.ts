@@ -102,3 +102,15 @@ function oneLine(error: unknown): string {
   if (!name || name === 'Error' || text.includes(name)) return text || 'request failed'
   return text && text !== 'UnknownError' ? `${name}: ${text}` : name
 }
+
+/** Runs one backend operation on `path`; a root out of reach is reported with that path (relative to the root). */
+export async function withRootPath<T>(path: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (error) {
+    if (error instanceof TreesyncError && error.code === 'ROOT_UNREACHABLE' && error.path === undefined) {
+      throw new TreesyncError('ROOT_UNREACHABLE', `${path || '.'}: ${error.message}`, path)
+    }
+    throw error
+  }
+}

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import type {Readable} from 'node:stream'
 
 import {
@@ -108,6 +109,13 @@ export class S3Requests {
     const range = limit === undefined ? undefined : `bytes=0-${limit - 1}`
     const out = await this.send(key, () => this.client.send(new GetObjectCommand({Bucket: this.bucket, Key: key, Range: range, IfMatch: ifMatch})))
     return out.Body as Readable
+  }
+
+  /** Hex MD5 of an object's first `size` bytes, read only while its ETag is `etag`. */
+  async md5Of(key: string, size: number, etag: string): Promise<string> {
+    const hash = createHash('md5')
+    if (size > 0) for await (const chunk of await this.read(key, size, etag)) hash.update(chunk as Buffer)
+    return hash.digest('hex')
   }
 
   /** A single PUT; returns the new ETag. */
