@@ -26,6 +26,8 @@ export interface S3BackendOptions {
   headConcurrency?: number
   /** The conditional writes the server honours, when known; probed at the first write otherwise. */
   conditionalWrites?: ConditionalWrites | 'assume-none'
+  /** Told what the probe found, so the run's other backends on the bucket need not probe again. */
+  onConditionalWrites?: (found: ConditionalWrites) => void
 }
 
 /** What is at a path, and a file's HEAD (what the changes need of it). */
@@ -49,6 +51,7 @@ export class S3Backend implements Backend {
   private readonly cache: S3MetadataCache
   private readonly heads: Limiter
   private conditional: Promise<ConditionalWrites> | undefined
+  private readonly onConditionalWrites: ((found: ConditionalWrites) => void) | undefined
 
   constructor(
     private readonly requests: S3Requests,
@@ -59,6 +62,7 @@ export class S3Backend implements Backend {
   ) {
     this.cache = options.metadataCache ?? new MemoryMetadataCache()
     this.heads = new Limiter(options.headConcurrency ?? 16)
+    this.onConditionalWrites = options.onConditionalWrites
     const known = options.conditionalWrites
     if (known) this.conditional = Promise.resolve(known === 'assume-none' ? NO_CONDITIONAL_WRITES : known)
   }
@@ -220,7 +224,10 @@ export class S3Backend implements Backend {
   }
 
   private conditionalWrites(): Promise<ConditionalWrites> {
-    this.conditional ??= probeConditionalWrites(this.requests, this.keys.base)
+    this.conditional ??= probeConditionalWrites(this.requests, this.keys.base).then((found) => {
+      this.onConditionalWrites?.(found)
+      return found
+    })
     return this.conditional
   }
 

@@ -8,6 +8,7 @@ import {ABSENT} from '../../../src/backend/backend.js'
 import {probeConditionalWrites} from '../../../src/backend/s3/conditional-writes.js'
 import {S3Backend} from '../../../src/backend/s3/s3-backend.js'
 import {checkBucket, createS3Client} from '../../../src/backend/s3/s3-client.js'
+import {S3Connections} from '../../../src/backend/s3/s3-connections.js'
 import {MemoryMetadataCache} from '../../../src/backend/s3/s3-entry.js'
 import {S3Keys} from '../../../src/backend/s3/s3-keys.js'
 import {S3Requests} from '../../../src/backend/s3/s3-requests.js'
@@ -155,4 +156,25 @@ test('an unreachable root is one line naming the bucket and the endpoint', async
   const dead = 'http://127.0.0.1:9'
   await assert.rejects(checkBucket(client({endpoint: dead}).client, place(bucket, dead)), {code: 'ROOT_UNREACHABLE', message: `cannot reach ${dead} (ECONNREFUSED) for bucket ${bucket} at ${dead}`})
   await checkBucket(client().client, place(bucket))
+})
+
+test('the run\'s connections: backends on two prefixes of one bucket, through one client; a missing bucket refused', async () => {
+  const s = server()
+  process.env.AWS_ACCESS_KEY_ID = s.accessKey
+  process.env.AWS_SECRET_ACCESS_KEY = s.secretKey
+  const connections = new S3Connections({endpoint: s.endpoint, region: s.region, env: {}})
+  try {
+    const bucket = await s.createBucket('conn')
+    const source = new MemorySource()
+    source.put('f', 'x')
+    for (const prefix of ['one', 'two']) {
+      const backend = await connections.backend({kind: 's3', bucket, prefix}, `s3://${bucket}/${prefix}`)
+      assert.equal(backend.root, `s3://${bucket}/${prefix}`)
+      await backend.writeFile('f', {backend: source, path: 'f', expected: {size: 1, mtimeMs: 1_704_164_644_000}}, {size: 1, mtimeMs: 1_704_164_644_000}, ABSENT)
+      assert.equal((await backend.list(''))[0]?.name, 'f')
+    }
+    await assert.rejects(connections.backend({kind: 's3', bucket: 'missing-bucket', prefix: ''}, 's3://missing-bucket'), {code: 'ROOT_UNREACHABLE', message: /missing-bucket.*no such bucket/})
+  } finally {
+    connections.close()
+  }
 })
