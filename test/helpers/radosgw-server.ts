@@ -1,6 +1,6 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes, randomUUID} from 'node:crypto'
-import {openSync, closeSync} from 'node:fs'
+import {closeSync, openSync, readFileSync} from 'node:fs'
 import {access, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -494,7 +494,13 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-  return true
+  // A zombie (exited, not yet reaped by its parent) answers signal 0 too: its state, after the command name, says Z.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
+  }
 }
 
 /**
