@@ -12,7 +12,10 @@ import {formatBytes} from './render/format-bytes.js'
 import {countOf} from './util/count-of.js'
 import type {Roots} from './roots.js'
 import {internalRelativePaths} from './scan/internal-paths.js'
-import {scanPair, type PairScanProgress} from './scan/scan-pair.js'
+import {scanPair, type PairScanProgress, type ScannedPair} from './scan/scan-pair.js'
+import {scanBackendPair} from './scan/scan-backend-pair.js'
+import {openRootBackends} from './backend/open-roots.js'
+import {parseRootSpec} from './backend/root-spec.js'
 import type {HashCounts} from './scan/directory-pair-scanner.js'
 import {scanSettingsOf, type SyncSettings} from './settings.js'
 import type {Manifest} from './tree/entry.js'
@@ -61,9 +64,7 @@ export async function preparePlan(roots: Roots, settings: SyncSettings, run: Pla
   const caches = settings.compare === 'md5' ? run.caches : undefined
   const notices = [caches?.source.problem, caches?.replica.problem].filter((p): p is string => p !== undefined)
   const ownPaths = await internalRelativePaths(roots, settings.ownFiles ?? [])
-  const capabilities = run.capabilities ?? (await rootCapabilities(roots, settings))
-  const comparison = comparisonFor(settings.compare, capabilities, settings.modifyWindowSeconds)
-  const scanned = await scanPair(roots, scanSettingsOf(settings, ownPaths, comparison), {caches, onProgress: run.onProgress, signal: run.signal})
+  const {scanned, capabilities} = await scanRoots(roots, settings, ownPaths, {...run, caches})
   for (const problem of scanned.cacheProblems) if (!notices.includes(problem)) notices.push(problem)
   const createdAt = (run.now?.() ?? new Date()).toISOString()
   const plan = planSync(scanned.source, scanned.replica, {compare: settings.compare, createdAt, capabilities, modifyWindowSeconds: settings.modifyWindowSeconds})
@@ -71,7 +72,36 @@ export async function preparePlan(roots: Roots, settings: SyncSettings, run: Pla
 }
 
 /**
- * What the two local roots can keep: probed once and remembered in the cache directory
+ * Scans both roots: two local folders by the threaded local scan, any other pair through
+ * their backends (a remote root over the run's connection). Each root's capabilities
+ * decide how entries are compared.
+ */
+async function scanRoots(
+  roots: Roots,
+  settings: SyncSettings,
+  ownPaths: string[],
+  run: PlanRun,
+): Promise<{scanned: ScannedPair; capabilities: RootCapabilities}> {
+  const scanRun = {caches: run.caches, onProgress: run.onProgress, signal: run.signal}
+  const settingsFor = (capabilities: RootCapabilities) =>
+    scanSettingsOf(settings, ownPaths, comparisonFor(settings.compare, capabilities, settings.modifyWindowSeconds))
+  if (isLocalRoot(roots.source) && isLocalRoot(roots.replica)) {
+    const capabilities = run.capabilities ?? (await rootCapabilities(roots, settings))
+    return {scanned: await scanPair(roots, settingsFor(capabilities), scanRun), capabilities}
+  }
+  const probe = (root: string) => (isLocalRoot(root) ? localCapabilities(root, {cacheDir: settings.cacheDir}) : undefined)
+  const [source, replica] = await Promise.all([probe(roots.source), probe(roots.replica)])
+  const backends = await openRootBackends(roots, {remotes: run.remotes, localSourceCapabilities: source, localReplica: {capabilities: replica}})
+  try {
+    const capabilities = run.capabilities ?? {source: backends.source.capabilities, replica: backends.replica.capabilities}
+    return {scanned: await scanBackendPair(backends, settingsFor(capabilities), scanRun), capabilities}
+  } finally {
+    await backends.close()
+  }
+}
+
+/**
+ * What two local roots can keep: probed once and remembered in the cache directory
  * (probed every run without one). A replica that does not exist yet is probed in the
  * nearest folder that does, where apply will create it.
  */
@@ -81,6 +111,10 @@ export async function rootCapabilities(roots: Roots, settings: Pick<SyncSettings
     localCapabilities(roots.replica, {cacheDir: settings.cacheDir}),
   ])
   return {source, replica}
+}
+
+function isLocalRoot(root: string): boolean {
+  return parseRootSpec(root).kind === 'local'
 }
 
 /**

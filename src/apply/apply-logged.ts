@@ -1,4 +1,7 @@
+import {openRootBackend} from '../backend/open-roots.js'
 import type {RemoteConnections} from '../backend/remote-connections.js'
+import {parseRootSpec} from '../backend/root-spec.js'
+import {recordRemoteWrites} from '../cache/remote-hash-recorder.js'
 import type {HashCache} from '../cache/hash-cache.js'
 import {ReplicaHashRecorder} from '../cache/replica-hash-recorder.js'
 import {logApplyEvents} from '../log/apply-log.js'
@@ -29,8 +32,9 @@ export interface ApplyRun {
 export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
   await sweepTemporaries(plan.replica, run.temporaries, run.remotes)
   const cache = run.replicaCache
+  const local = parseRootSpec(plan.replica).kind === 'local'
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
-  const recorder = cache && new ReplicaHashRecorder(cache, plan.replica)
+  const recorder = cache && local ? new ReplicaHashRecorder(cache, plan.replica) : undefined
   const log = logApplyEvents(run.logger)
   let result: ApplyResult
   try {
@@ -50,5 +54,13 @@ export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, '
     throw error
   }
   await recorder?.finish()
+  if (cache && !local && run.remotes && result.applied.length > 0) {
+    const replica = await openRootBackend(plan.replica, 'replica', {remotes: run.remotes})
+    try {
+      await recordRemoteWrites(cache, replica, result.applied)
+    } finally {
+      await replica.close()
+    }
+  }
   return result
 }

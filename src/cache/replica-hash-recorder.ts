@@ -114,7 +114,7 @@ export async function recordAppliedHashes(cache: HashCache, replicaRoot: string,
 }
 
 /** The content, size and mtime a file has after the operation, when the plan knows them (undefined: forget the path). */
-function knownContent(op: Operation): {md5: string; size: number; mtimeMs: number} | undefined {
+export function knownContent(op: Operation): {md5: string; size: number; mtimeMs: number} | undefined {
   if (op.op === 'rename' || ((op.op === 'create' || op.op === 'update') && op.type === 'file')) {
     return op.md5 ? {md5: op.md5, size: op.size, mtimeMs: op.mtimeMs} : undefined
   }

@@ -3,12 +3,11 @@ import {join} from 'node:path'
 import {DirectoryHashes, HashPacker, type PackedHashes} from '../cache/packed-hashes.js'
 import {describeFsError} from '../errors.js'
 import {compileExcludes, type ExcludeFn} from '../filter/exclude-filter.js'
-import {entriesMatch, type Comparison} from '../plan/equality.js'
-import {foldCase} from '../plan/replica-limits.js'
 import type {ScanSettings} from '../settings.js'
 import type {Entry, ScanWarning} from '../tree/entry.js'
 import {mergeByPath} from '../tree/merge-by-path.js'
 import {baseName, comparePaths} from '../tree/paths.js'
+import {isSettled, namesClashingByCase} from './pair-settling.js'
 import {hashFileSync, hashOpenFile, hashOpenPair, hashPairSync, ReadBuffers, type FileHash, type PairHash, type SideError} from '../backend/local/hash-sync.js'
 import {closeOpened, listDirectory, openDeferred, statEntry, type DirectoryListing, type OpenedFile} from '../backend/local/list-directory.js'
 
@@ -357,27 +356,6 @@ export function applyHash(entry: Entry, outcome: FileHash | {error: string}, cou
   counts.hashedFiles++
   counts.hashedBytes += outcome.size
   return undefined
-}
-
-/**
- * Source paths of one directory that share a name but for case: on a replica that ignores
- * case the planner must see all of them, even one already in place, to know which one
- * takes the name.
- */
-function namesClashingByCase(entries: readonly Entry[]): Set<string> {
-  const byName = new Map<string, string[]>()
-  for (const e of entries) {
-    const key = foldCase(e.path)
-    byName.set(key, [...(byName.get(key) ?? []), e.path])
-  }
-  return new Set([...byName.values()].filter((paths) => paths.length > 1).flat())
-}
-
-/** Whether a pair needs no operation at all, so the planner need not see it. */
-function isSettled(src: Entry, rep: Entry, comparison: Comparison): boolean {
-  if (src.unreadable || rep.unreadable || src.type !== rep.type || src.type === 'dir') return false
-  if (comparison.compare === 'md5' && src.type === 'file' && (src.md5 === undefined || rep.md5 === undefined)) return false
-  return entriesMatch(src, rep, comparison)
 }
 
 /** Whether a file's entry has what the hash cache keys on (inode, ctime, mtime in ns). */

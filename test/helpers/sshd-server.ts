@@ -1,5 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer, connect} from 'node:net'
 import {tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
@@ -28,6 +28,8 @@ export interface SshServer {
   readonly dir: string
   /** `sftp://user@127.0.0.1:PORT` followed by `path` (absolute). */
   url(path: string): string
+  /** Logins accepted since the server started (restarts included): how many connections clients opened. */
+  logins(): number
   /** Kills sshd at once (SIGKILL): every session ends mid-flight. */
   kill(): Promise<void>
   /** Starts sshd again on the same port with the same keys (after `kill`). */
@@ -44,6 +46,10 @@ export interface SshServerOptions {
   sftpOnly?: boolean
   /** A different host key for a server that "changed" (default: a fresh one). */
   hostKeyFile?: string
+  /** More host keys the server offers too (e.g. an ecdsa one, for clients that know the host by it). */
+  extraHostKeyFiles?: string[]
+  /** No SFTP subsystem at all (a shell-only host): the SFTP channel request is refused. */
+  noSftpSubsystem?: boolean
 }
 
 const SSHD = '/usr/sbin/sshd'
@@ -78,6 +84,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     [
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKeyFile}`,
+      ...(options.extraHostKeyFiles ?? []).map((file) => `HostKey ${file}`),
       'PidFile none',
       'UsePAM no',
       'StrictModes no',
@@ -85,8 +92,9 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
-      'Subsystem sftp internal-sftp',
-      'LogLevel ERROR',
+      ...(options.noSftpSubsystem ? [] : ['Subsystem sftp internal-sftp']),
+      // INFO: one "Accepted publickey" line per login, which `logins()` counts.
+      'LogLevel INFO',
       'MaxStartups 100',
       'MaxSessions 100',
       ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
@@ -98,10 +106,16 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
   await writeFile(knownHosts, `[127.0.0.1]:${port} ${publicLine}\n`)
 
   let child: ChildProcess | undefined
+  let logins = 0
   const launch = async (): Promise<void> => {
     child = spawn(SSHD, ['-D', '-e', '-f', config, '-p', String(port)], {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      logins += text.match(/^Accepted /gm)?.length ?? 0
+      // Only the start-up errors are kept: a long test would otherwise pile up login lines.
+      if (stderr.length < 10_000) stderr += text
+    })
     await waitForPort(port, child, () => stderr)
   }
   await launch()
@@ -110,6 +124,15 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     child = undefined
     if (!c || c.exitCode !== null || c.signalCode !== null) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
+    // Each connection's sshd calls setsid() and outlives a killed listener, its sessions still
+    // served: kill them too, found (before the listener goes) by their parent pids.
+    for (const pid of await descendantsOf(c.pid!)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
     c.kill('SIGKILL')
     await exited
   }
@@ -123,6 +146,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     hostKey: {publicLine, fingerprint},
     dir,
     url: (path) => `sftp://${userInfo().username}@127.0.0.1:${port}${path}`,
+    logins: () => logins,
     kill: stopChild,
     restart: async () => {
       await stopChild()
@@ -156,6 +180,28 @@ export function sshServerForSuite(options: SshServerOptions = {}): () => SshServ
 export async function generateKey(path: string): Promise<string> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'treesync-test', '-f', path])
   return path
+}
+
+/** The pids below `pid` in the process tree (Linux /proc). */
+async function descendantsOf(pid: number): Promise<number[]> {
+  const children = new Map<number, number[]>()
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined)
+    if (stat === undefined) continue
+    // The fields after the command name, which may itself hold spaces and parentheses: state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)])
+  }
+  const found: number[] = []
+  const queue = [pid]
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child)
+      queue.push(child)
+    }
+  }
+  return found
 }
 
 async function freePort(): Promise<number> {

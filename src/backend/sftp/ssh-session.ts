@@ -1,8 +1,15 @@
-import {readFile} from 'node:fs/promises'
+import {stat} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
 
-import {Client, type SFTPWrapper} from 'ssh2'
+import {Client, type ConnectConfig, type SFTPWrapper} from 'ssh2'
 
 import {TreesyncError} from '../../errors.js'
+import {hostKeyCheck} from './host-key-check.js'
+import {hostKeyAlgorithmsFor, knownHostsName, loadKnownHosts, type KnownHostKey} from './known-hosts.js'
+import {authHandlerFor, describeAuthFailure, planAuthentication, tildePath} from './ssh-auth.js'
+import {lookUpSshHost, type SshHostSettings} from './ssh-config-lookup.js'
+import {describeConnectionFailure, firstLine, type SshClientError} from './ssh-failures.js'
 
 /** Where an SFTP root lives: the host as the user named it, with the port and login if given. */
 export interface SshTarget {
@@ -13,10 +20,16 @@ export interface SshTarget {
 
 /** How to authenticate and which host keys to trust (the command line's `--ssh-key` and `--known-hosts`). */
 export interface SshOptions {
-  /** A private key file to log in with (else the agent, else the default keys in ~/.ssh). */
+  /** A private key file to log in with, tried first (then the agent, ~/.ssh/config's IdentityFile, the default keys). */
   sshKey?: string
   /** A known_hosts file to check the server's key against (default: ~/.ssh/known_hosts). */
   knownHosts?: string
+  /** The home whose .ssh holds config, keys and known_hosts (default: the user's; tests use a scratch one). */
+  home?: string
+  /** The agent's socket; false for no agent (default: SSH_AUTH_SOCK). */
+  agent?: string | false
+  /** How long connecting, the SSH handshake and the login may take, in ms (default 15 000). */
+  timeoutMs?: number
 }
 
 /** The SFTP extensions of OpenSSH that change what a backend can promise. */
@@ -31,7 +44,7 @@ export interface SftpExtensions {
 
 /** One logged-in SSH connection with its SFTP channel open. */
 export interface SshSession {
-  /** `user@host:port`, for messages. */
+  /** `user@host:port`, for messages (the host as named, perhaps a ~/.ssh/config alias). */
   readonly label: string
   readonly client: Client
   readonly sftp: SFTPWrapper
@@ -42,30 +55,99 @@ export interface SshSession {
   close(): Promise<void>
 }
 
+/** Long enough for a slow NAS over a VPN, short enough that a dead host is not a hang. */
+export const DEFAULT_SSH_TIMEOUT_MS = 15_000
+
 /**
- * Connects, checks the host key, logs in and opens the SFTP subsystem. Errors are one-line
- * TreesyncErrors naming the host. (First cut: `sshKey` only, and no host key check yet.)
+ * Connects like OpenSSH would: ~/.ssh/config for the host, the host key checked against
+ * known_hosts (never trusted silently), the keys tried in order, then the SFTP subsystem.
+ * Every failure is a one-line ROOT_UNREACHABLE TreesyncError naming the host.
  */
 export async function openSshSession(target: SshTarget, options: SshOptions): Promise<SshSession> {
-  const port = target.port ?? 22
-  const user = target.user ?? process.env.USER ?? 'root'
-  const label = `${user}@${target.host}:${port}`
-  const client = new Client()
-  const privateKey = options.sshKey ? await readFile(options.sshKey) : undefined
-  const ready = new Promise<void>((resolve, reject) => {
-    client.once('ready', resolve)
-    client.once('error', (error) => reject(new TreesyncError('ROOT_UNREACHABLE', `cannot connect to ${label}: ${error.message}`, label)))
+  const home = options.home ?? homedir()
+  const settings = await lookUpSshHost(target, home)
+  const label = `${settings.user}@${settings.alias}:${settings.port}`
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SSH_TIMEOUT_MS
+  const fail = (message: string): TreesyncError => new TreesyncError('ROOT_UNREACHABLE', message, label)
+
+  const knownHostsFiles = await knownHostsFilesFor(options, settings, home, label)
+  let knownKeys: KnownHostKey[]
+  try {
+    knownKeys = await loadKnownHosts(knownHostsFiles)
+  } catch (error) {
+    throw fail(`cannot read the known_hosts file for ${label}: ${firstLine((error as Error).message)}`)
+  }
+  const check = hostKeyCheck(knownKeys, {
+    hostName: settings.hostName,
+    port: settings.port,
+    alias: settings.alias,
+    knownHostsFiles,
+    knownHostsShown: knownHostsFiles.map((file) => tildePath(file, home)),
   })
+
+  const agent = options.agent === false ? undefined : (options.agent ?? process.env.SSH_AUTH_SOCK) || undefined
+  const plan = await planAuthentication({sshKey: options.sshKey, agentSocket: agent, identityFiles: settings.identityFiles, identitiesOnly: settings.identitiesOnly, home, label})
+  const progress: {tried: string[]; serverMethods?: string[]} = {tried: []}
+  let agentNote: string | undefined
+
+  const client = new Client()
   const ended = new Promise<Error | undefined>((resolve) => {
     let failure: Error | undefined
-    client.on('error', (error) => (failure = error))
+    client.on('error', (error) => (failure ??= error))
     client.once('close', () => resolve(failure))
   })
-  client.connect({host: target.host, port, username: user, privateKey, readyTimeout: 20_000})
+  const ready = new Promise<void>((resolve, reject) => {
+    let fatal: SshClientError | undefined
+    let isReady = false
+    client.on('error', (error: SshClientError) => {
+      if (isReady) return
+      // An agent that cannot be reached, or a key that cannot sign, only rules out that credential: ssh2 goes on to the next.
+      if (error.level === 'agent') return void (agentNote = `the ssh agent failed (${firstLine(error.message)})`)
+      if (error.level === 'client-authentication' && !/All configured authentication methods failed/.test(error.message)) return
+      fatal ??= error
+      client.destroy()
+    })
+    client.once('ready', () => {
+      isReady = true
+      resolve()
+    })
+    client.once('close', () => reject(fail(describeFailure(fatal))))
+  })
+  const describeFailure = (error: SshClientError | undefined): string => {
+    if (check.refusal !== undefined) return check.refusal
+    if (error?.level === 'client-authentication') return describeAuthFailure(label, plan, progress, agentNote)
+    // A server that gives up after MaxAuthTries keys disconnects instead of answering "failure".
+    if (error && typeof error.code === 'number' && progress.tried.length > 0) return describeAuthFailure(label, plan, progress, `${agentNote ? `${agentNote}; ` : ''}the server disconnected: ${firstLine(error.message)}`)
+    return describeConnectionFailure(error, {label, alias: settings.alias, hostName: settings.hostName, timeoutMs})
+  }
+
+  const serverHostKey = hostKeyAlgorithmsFor(knownKeys, knownHostsName(settings.hostName.toLowerCase(), settings.port))
+  client.connect({
+    host: settings.hostName,
+    port: settings.port,
+    username: settings.user,
+    authHandler: authHandlerFor(plan, settings.user, progress),
+    hostVerifier: (key: Buffer) => check.accepts(key),
+    readyTimeout: timeoutMs,
+    ...(serverHostKey ? {algorithms: {serverHostKey: serverHostKey as NonNullable<ConnectConfig['algorithms']>['serverHostKey']}} : {}),
+  })
   await ready
   // Nagle's algorithm holds back SFTP's small requests: a 20 MiB upload took 40 times longer with it.
   client.setNoDelay(true)
-  const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))))
+  let sftp: SFTPWrapper
+  let sftpTimer: NodeJS.Timeout | undefined
+  try {
+    sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
+      // readyTimeout ends at login; a server that never answers the subsystem request must not hang us either.
+      sftpTimer = setTimeout(() => reject(new Error(`no answer to the SFTP subsystem request within ${timeoutMs / 1000} s`)), timeoutMs)
+      client.sftp((error, s) => (error ? reject(error) : resolve(s)))
+    })
+  } catch (error) {
+    client.destroy()
+    throw fail(`cannot start SFTP on ${label}: ${firstLine((error as Error).message)}`)
+  } finally {
+    clearTimeout(sftpTimer)
+  }
   const offered = (sftp as unknown as {_extensions: Record<string, string>})._extensions
   const extensions: SftpExtensions = {
     posixRename: 'posix-rename@openssh.com' in offered,
@@ -86,4 +168,19 @@ export async function openSshSession(target: SshTarget, options: SshOptions): Pr
       await ended
     },
   }
+}
+
+/** `--known-hosts` alone if given (it must exist), else the config's UserKnownHostsFile, else OpenSSH's defaults. */
+async function knownHostsFilesFor(options: SshOptions, settings: SshHostSettings, home: string, label: string): Promise<string[]> {
+  if (options.knownHosts !== undefined) {
+    const file = options.knownHosts
+    const found = await stat(file).catch((error: NodeJS.ErrnoException) => error)
+    if (found instanceof Error || !found.isFile()) {
+      const why = found instanceof Error ? (found.code === 'ENOENT' ? 'no such file' : firstLine(found.message)) : 'not a file'
+      throw new TreesyncError('ROOT_UNREACHABLE', `--known-hosts ${file}: ${why} (for ${label})`, label)
+    }
+    return [file]
+  }
+  if (settings.userKnownHostsFiles.length > 0) return [...settings.userKnownHostsFiles]
+  return [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')]
 }
