@@ -97,6 +97,8 @@ export class SftpBackend implements Backend {
 
   async stat(path: string): Promise<BackendEntry | undefined> {
     return this.withPath(path, async () => {
+      // The root itself has nothing above it to check, and may not exist yet (a replica apply creates).
+      if (path === '') return await this.tree.entry('')
       try {
         return await this.tree.containedEntry(path)
       } catch (error) {
