@@ -13,6 +13,8 @@ import {BenchError, runQuiet} from './measure.js'
  */
 export class BenchSsh {
   private server: SshServer | undefined
+  /** The stop under way, which a signal arriving meanwhile must wait for before the process ends. */
+  private stopping: Promise<void> | undefined
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     void this.stop().finally(() => process.kill(process.pid, signal))
   }
@@ -40,13 +42,14 @@ export class BenchSsh {
     log(`sshd on 127.0.0.1:${this.server.port} for the SFTP scenarios (login ${this.server.user}); \`ssh … true\` took ${this.commandRoundTrip.toFixed(2)} s`)
   }
 
-  /** Stops sshd and removes its keys; safe to call when not started or twice. */
+  /** Stops sshd and removes its keys; safe to call when not started, or again while stopping (it waits). */
   async stop(): Promise<void> {
     const server = this.server
     this.server = undefined
     process.removeListener('SIGINT', this.onSignal)
     process.removeListener('SIGTERM', this.onSignal)
-    await server?.stop()
+    if (server) this.stopping = server.stop()
+    await this.stopping
   }
 
   /** `sftp://user@127.0.0.1:PORT/abs/path` for a local absolute path. */
