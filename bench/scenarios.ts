@@ -105,7 +105,9 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
       references: [tool('rsync -an --delete', rsync('-an --delete', small.source, smallRef), '7 MiB')],
     },
     // Over SFTP: the replica is a local directory served by the bench's own sshd on
-    // 127.0.0.1, reached by treesync as sftp://…, by rsync through ssh (`-e ssh`).
+    // 127.0.0.1, reached by treesync as sftp://…, by rsync through ssh (`-e ssh`). treesync
+    // fsyncs each uploaded file on the server (fsync@openssh.com) before renaming it into
+    // place; rsync does not unless `--fsync`, hence that second reference for the copies.
     {
       id: 'sftp-small-initial',
       title: 'small initial apply into an empty SFTP replica',
@@ -114,7 +116,10 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
       ssh: true,
       target: {text: '≤ 1.5 × rsync over ssh', maxRatio: 1.5},
       treesync: intoScratch('treesync apply (SFTP)', ctx.specs.small, join(small.root, 'sftp-scratch-ts'), (dst) => overSftp(ctx, apply(ctx, small.source, ctx.ssh.url(dst), sftpCache)), undefined, smallTrash),
-      references: [intoScratch('rsync -a --delete -e ssh', ctx.specs.small, join(small.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', small.source, dst), undefined, smallTrash)],
+      references: [
+        intoScratch('rsync -a --delete -e ssh', ctx.specs.small, join(small.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', small.source, dst), undefined, smallTrash),
+        intoScratch('rsync -a --delete --fsync -e ssh', ctx.specs.small, join(small.root, 'sftp-scratch-fsync'), (dst) => rsyncSsh(ctx, '-a --delete --fsync', small.source, dst), undefined, smallTrash),
+      ],
       beforeRound: clearBeforeWarmUp(sftpCache),
       finish: () => removeTree(smallTrash),
     },
@@ -136,7 +141,10 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
       ssh: true,
       target: {text: '≤ 1.5 × rsync over ssh', maxRatio: 1.5},
       treesync: intoScratch('treesync apply (SFTP)', ctx.specs.large, join(large.root, 'sftp-scratch-ts'), (dst) => overSftp(ctx, apply(ctx, large.source, ctx.ssh.url(dst), sftpCache))),
-      references: [intoScratch('rsync -a --delete -e ssh', ctx.specs.large, join(large.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', large.source, dst))],
+      references: [
+        intoScratch('rsync -a --delete -e ssh', ctx.specs.large, join(large.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', large.source, dst)),
+        intoScratch('rsync -a --delete --fsync -e ssh', ctx.specs.large, join(large.root, 'sftp-scratch-fsync'), (dst) => rsyncSsh(ctx, '-a --delete --fsync', large.source, dst)),
+      ],
       beforeRound: clearBeforeWarmUp(sftpCache),
     },
     {
