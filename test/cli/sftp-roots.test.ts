@@ -199,3 +199,12 @@ test('sshd killed mid-apply: the apply fails naming paths, no partial file under
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
+
+test('flags that need a local root are refused with one line: --backup-dir with an SFTP replica, watch --events with an SFTP source', async (t) => {
+  const {ws, src, rep} = await cliTrees(t, SOURCE, REPLICA)
+  const backup = await ws.cli(['apply', src, server().url(rep), '--auto-approve', '--backup-dir', join(ws.dir, 'bak'), ...sshArgs()], {env: NO_AGENT})
+  assertRefused(backup, /^Error: --backup-dir needs a local replica: sftp:\/\/.* is remote$/)
+  assert.equal(await readFile(join(rep, 'b.bin'), 'utf8'), 'old', 'nothing was applied')
+  const events = await ws.cli(['watch', server().url(src), rep, '--events', '--interval', '60', ...sshArgs()], {env: NO_AGENT})
+  assertRefused(events, /^Error: --events needs a local SOURCE: sftp:\/\/.* is remote/)
+})
