@@ -179,8 +179,9 @@ test('sshd killed mid-apply: the apply fails naming paths, no partial file under
   assert.ok(!hasStackTrace(stderr), stderr)
   // The operations in flight failed, each with its path.
   assert.match(stderr, /ERROR create \S+ failed: .*connection to .* lost/, stderr)
+  assert.match(stderr, /ERROR apply stopped: .*connection to .* lost; \d+ applied, \d+ failed, \d+ skipped \(\d+ not started\); run apply again to finish/, stderr)
   // Once the connection is known lost, nothing more is started: no error line per remaining file.
-  assert.ok(stderr.split('\n').filter((line) => / ERROR create /.test(line)).length < 50, stderr)
+  assert.ok(stderr.split('\n').filter((line) => / ERROR (create|meta) /.test(line)).length < 50, stderr)
   // Whatever landed under a final name is complete.
   const landed = await snapshotTree(rep)
   const expected = new Map((await snapshotTree(src)).map((e) => [e.path, e]))
