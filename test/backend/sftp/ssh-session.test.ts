@@ -119,7 +119,7 @@ test('an unknown host key is refused with its fingerprint and how to add it', as
   const home = await emptyHome(t)
   const message = await refused(openSshSession(targetOf(s), {home, sshKey: s.clientKey, agent: false}), /^host key of 127\.0\.0\.1:\d+ is not known \(ssh-ed25519 SHA256:/)
   assert.ok(message.includes(s.hostKey.fingerprint), message)
-  assert.ok(message.includes(`ssh-keyscan -p ${s.port} 127.0.0.1 >> ~/.ssh/known_hosts`), message)
+  assert.ok(message.includes(`ssh-keyscan -p ${s.port} 127.0.0.1 | ssh-keygen -lf - must show the same; then ssh-keyscan -p ${s.port} 127.0.0.1 >> ~/.ssh/known_hosts`), message)
   await assert.rejects(readFile(join(home, '.ssh', 'known_hosts')), 'nothing was added to known_hosts')
 })
 
