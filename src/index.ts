@@ -58,7 +58,7 @@ export {readPlanFile, writePlanFile} from './planfile/plan-file.js'
 export {validatePlan} from './planfile/validate-plan.js'
 
 // Applying: check a saved plan still holds, hold the replica's lock, apply exactly the plan.
-export {verifyPlan, type Staleness} from './apply/verify-plan.js'
+export {verifyPlan, type Staleness, type VerifyOptions} from './apply/verify-plan.js'
 export {acquireReplicaLock, type ReplicaLock} from './lock/replica-lock.js'
 export {applyPlan, type ApplyEvent, type ApplyOptions, type ApplyResult, type FailedOperation, type SkippedOperation} from './apply/apply-plan.js'
 export {applyPlanLogged, type ApplyRun} from './apply/apply-logged.js'
@@ -94,3 +94,6 @@ export {
   type WriteAttributes,
 } from './backend/backend.js'
 export {FULL_CAPABILITIES, type Capabilities, type RootCapabilities} from './backend/capabilities.js'
+// Remote roots: the connections of a run, passed to resolveRoots, preparePlan, applyPlan and runCycle.
+export {RemoteConnections, type RemoteOptions} from './backend/remote-connections.js'
+export type {SshOptions} from './backend/sftp/ssh-session.js'

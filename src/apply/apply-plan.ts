@@ -3,7 +3,7 @@ import type {CopyFile} from '../backend/local/file-io.js'
 import {LocalBackend} from '../backend/local/local-backend.js'
 import {openRootBackends} from '../backend/open-roots.js'
 import type {RemoteConnections} from '../backend/remote-connections.js'
-import {describeError} from '../errors.js'
+import {describeError, isTreesyncError} from '../errors.js'
 import type {ApplyEvent, ApplyResult, FailedOperation} from '../model/apply-result.js'
 import {assertGuards, DEFAULT_GUARDS, type DeleteGuards} from '../plan/guards.js'
 import {copiesData, type Operation} from '../plan/operation.js'
@@ -108,6 +108,10 @@ async function applyOperations(plan: Plan, ctx: OperationContext, result: ApplyR
   const blocked = new Blocked()
   const concurrency = options.concurrency ?? Math.max(defaultConcurrency(), workers * COPIES_IN_FLIGHT_PER_WORKER)
 
+  // A root that can no longer be reached (a lost connection) fails every later operation
+  // too: none are started once one reports it; they are skipped, and the next apply converges.
+  const unreachable = new AbortController()
+  const stop = options.signal ? AbortSignal.any([options.signal, unreachable.signal]) : unreachable.signal
   const notStarted = await runInPathOrder(plan.operations, concurrency, async (op) => {
     const reason = blocked.reasonToSkip(op)
     if (reason) {
@@ -126,10 +130,16 @@ async function applyOperations(plan: Plan, ctx: OperationContext, result: ApplyR
       const failure = {op: op.op, path, error: message}
       result.failed.push(failure)
       options.onEvent?.({type: 'failed', failure})
+      if (isTreesyncError(error) && error.code === 'ROOT_UNREACHABLE') unreachable.abort(message)
     }
-  }, options.signal)
-  for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: 'interrupted'})
+  }, stop)
+  if (unreachable.signal.aborted) result.unreachable = String(unreachable.signal.reason)
+  const notStartedReason = result.unreachable && !options.signal?.aborted ? 'not started: a root could not be reached' : 'interrupted'
+  for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: notStartedReason})
 
+  // Directory times are set through the same connection: with it gone, each would fail on
+  // its own. The next apply sets them (its plan has them as metadata fixes).
+  if (result.unreachable) return
   for (const failure of await ctx.dirTimes.finish()) {
     const failed: FailedOperation = {op: 'meta', ...failure}
     result.failed.push(failed)

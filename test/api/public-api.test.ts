@@ -37,6 +37,7 @@ const PUBLIC_API = [
   'MemoryHashCache',
   'PLAN_FORMAT',
   'PLAN_VERSION',
+  'RemoteConnections',
   'SourceEvents',
   'TreesyncError',
   'acquireReplicaLock',

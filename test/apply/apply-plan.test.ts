@@ -211,9 +211,10 @@ test('a plan naming an S3 root (no backend yet) or an unreachable SFTP root fail
   t.after(() => process.chdir(cwd))
   const refusals: Array<[Partial<typeof plan>, string]> = [
     [{replica: 's3://bucket/site'}, 'ROOT_UNSUPPORTED'],
-    [{replica: 'sftp://backup@nas.invalid/volume1/photos'}, 'ROOT_UNREACHABLE'],
-    [{replica: 'backup@nas.invalid:photos'}, 'ROOT_UNREACHABLE'],
-    [{source: 'nas.invalid:/photos'}, 'ROOT_UNREACHABLE'],
+    // Port 9 (discard) on loopback: nothing listens, so the refusal is immediate and needs no DNS.
+    [{replica: 'sftp://backup@127.0.0.1:9/volume1/photos'}, 'ROOT_UNREACHABLE'],
+    [{replica: 'sftp://backup@127.0.0.1:9/~/photos'}, 'ROOT_UNREACHABLE'],
+    [{source: 'sftp://127.0.0.1:9/photos'}, 'ROOT_UNREACHABLE'],
   ]
   for (const [roots, code] of refusals) {
     await assert.rejects(applyPlan({...plan, ...roots}), (error: {code?: string}) => error.code === code, JSON.stringify(roots))

@@ -18,7 +18,7 @@ after(async () => {
 function opener(withSession: (s: SshSession) => SshSession = (s) => s) {
   return async (t: Parameters<typeof tempDir>[0]) => {
     const s = server()
-    session ??= openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey})
+    session ??= openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey, knownHosts: s.knownHosts, agent: false})
     // The server is on loopback, so a local temporary directory is also the remote root.
     const root = await tempDir(t, 'treesync-sftp-')
     return new SftpBackend(withSession(await session), root, s.url(root))

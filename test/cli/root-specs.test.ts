@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
@@ -9,12 +9,14 @@ import {cliTrees, lines} from './support.js'
 
 /**
  * Remote roots that cannot be used, the start of their refusal, and whether it names the
- * argument's role: SFTP hosts that do not resolve (`.invalid` never does), and S3 (no backend yet).
+ * argument's role: SFTP servers that refuse the connection (port 9 of 127.0.0.1, where
+ * nothing listens; `nas` is that in the workspace's ~/.ssh/config, so the rsync style
+ * needs no DNS either), and S3 (no backend yet).
  */
 const REMOTE: Array<[string, RegExp, boolean]> = [
-  ['user@host.invalid:/backup', /^Error: .*user@host\.invalid/, false],
-  ['user@host.invalid:backup', /^Error: .*user@host\.invalid/, false],
-  ['sftp://backup@nas.invalid:2222/volume1/photos', /^Error: .*backup@nas\.invalid:2222/, false],
+  ['user@nas:/backup', /^Error: cannot connect to user@nas:9 \(HostName 127\.0\.0\.1\): connection refused$/, false],
+  ['user@nas:backup', /^Error: cannot connect to user@nas:9 \(HostName 127\.0\.0\.1\): connection refused$/, false],
+  ['sftp://backup@127.0.0.1:9/volume1/photos', /^Error: cannot connect to backup@127\.0\.0\.1:9: connection refused$/, false],
   ['s3://photos/2024', /^Error: S3 roots are not supported yet \(support is coming\): (SOURCE|REPLICA) s3:\/\/photos\/2024$/, true],
 ]
 
@@ -33,6 +35,8 @@ describe('a remote root with no backend yet, or out of reach, is refused, and no
     for (const [name, args] of COMMANDS) {
       test(`${name}: ${root}`, async (t) => {
         const {ws} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}], [])
+        await mkdir(join(ws.env.HOME!, '.ssh'), {recursive: true})
+        await writeFile(join(ws.env.HOME!, '.ssh', 'config'), 'Host nas\n  HostName 127.0.0.1\n  Port 9\n')
         const before = await snapshotTree(ws.dir)
         const result = await ws.cli(args(root, name.endsWith('SOURCE') ? './rep' : './src'), {cwd: ws.dir, timeoutMs: 20_000})
         assert.equal(result.code, 1, result.stderr)

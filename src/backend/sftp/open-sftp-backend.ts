@@ -1,8 +1,7 @@
 import type {Backend} from '../backend.js'
 import type {RemoteConnections} from '../remote-connections.js'
 import type {SftpRootSpec} from '../root-spec.js'
-import {resolveRemoteRoot} from './resolve-remote-root.js'
-import {ensureSftpDirectory} from './resolve-sftp-root.js'
+import {ensureSftpDirectory, resolveRemoteRoot} from './resolve-sftp-root.js'
 import {SftpBackend} from './sftp-backend.js'
 
 /**

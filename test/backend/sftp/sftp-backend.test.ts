@@ -11,7 +11,7 @@ import {ABSENT} from '../../../src/backend/backend.js'
 import {RemoteMd5, shellQuote} from '../../../src/backend/sftp/remote-md5.js'
 import {openRegularFile, regularFileAttributes} from '../../../src/backend/sftp/open-regular-file.js'
 import {RemoteTree} from '../../../src/backend/sftp/remote-tree.js'
-import {resolveRemoteRoot} from '../../../src/backend/sftp/resolve-remote-root.js'
+import {resolveRemoteRoot} from '../../../src/backend/sftp/resolve-sftp-root.js'
 import {REMOTE_MD5_MIN_BYTES, RemoteFileHasher} from '../../../src/backend/sftp/remote-file-hasher.js'
 import {SftpBackend} from '../../../src/backend/sftp/sftp-backend.js'
 import {SftpCalls} from '../../../src/backend/sftp/sftp-calls.js'
@@ -28,7 +28,7 @@ const server = sshServerForSuite()
 const sftpOnlyServer = sshServerForSuite({sftpOnly: true})
 
 async function sessionOn(t: TestContext, s: SshServer): Promise<SshSession> {
-  const session = await openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey})
+  const session = await openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey, knownHosts: s.knownHosts, agent: false})
   t.after(() => session.close())
   return session
 }

@@ -17,7 +17,7 @@ const MiB = 1024 * 1024
 async function backendOn(t: TestContext): Promise<{backend: SftpBackend; root: string}> {
   const s = server()
   const root = await tempDir(t, 'treesync-sftp-')
-  const session = await openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey})
+  const session = await openSshSession({host: s.host, port: s.port, user: s.user}, {sshKey: s.clientKey, knownHosts: s.knownHosts, agent: false})
   t.after(() => session.close())
   return {backend: new SftpBackend(session, root, s.url(root)), root}
 }
