@@ -50,6 +50,8 @@ export interface SshServer {
 
 /** How the server is set up. */
 export interface SshServerOptions {
+  /** Variables sshd sets in every session (`SetEnv NAME=VALUE`), over the client's and the default ones. */
+  setEnv?: Record<string, string>
   /** Only SFTP for the login (`ForceCommand internal-sftp`): exec requests such as `md5sum` fail. */
   sftpOnly?: boolean
   /** A different host key for a server that "changed" (default: a fresh one). */
@@ -111,6 +113,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'MaxStartups 100',
       'MaxSessions 100',
       ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
+      ...Object.entries(options.setEnv ?? {}).map(([name, value]) => `SetEnv ${name}=${value}`),
       '',
     ].join('\n'),
   )
