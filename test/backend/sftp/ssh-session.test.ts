@@ -15,7 +15,7 @@ import {tempDir} from '../../helpers/temp-dir.js'
 const run = promisify(execFile)
 const server = sshServerForSuite()
 
-/** A scratch home with an empty ~/.ssh: the real /root/.ssh is never read or written. */
+/** A scratch home with an empty ~/.ssh: the real ~/.ssh of the user running the tests is never read or written. */
 async function emptyHome(t: TestContext): Promise<string> {
   const home = await tempDir(t, 'treesync-home-')
   await mkdir(join(home, '.ssh'), {mode: 0o700})
