@@ -2,7 +2,7 @@ import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
 import {localPathOf} from './backend/local-roots.js'
-import type {RemoteConnections} from './backend/remote-connections.js'
+import {RemoteConnections} from './backend/remote-connections.js'
 import {parseRootSpec, type RootSpec} from './backend/root-spec.js'
 import {resolveSftpRoot} from './backend/sftp/resolve-sftp-root.js'
 import {describeFsError, TreesyncError} from './errors.js'
@@ -46,8 +46,7 @@ export async function resolveRoots(sourceSpec: string, replicaSpec: string, opti
   }
   if (specs.source.kind === 'local' && specs.replica.kind === 'local') return await resolveLocalRoots(specs.source.path, specs.replica.path, options)
   const {remotes} = options
-  // Loaded only when a root is remote: a local sync never pays for the SSH library.
-  const connections = remotes ?? new (await import('./backend/remote-connections.js')).RemoteConnections()
+  const connections = remotes ?? new RemoteConnections()
   try {
     const source = await resolveOne(specs.source, 'source', connections, options)
     const replica = await resolveOne(specs.replica, 'replica', connections, options)

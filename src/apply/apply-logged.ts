@@ -1,5 +1,5 @@
 import {openRootBackend} from '../backend/open-roots.js'
-import type {RemoteConnections} from '../backend/remote-connections.js'
+import {RemoteConnections} from '../backend/remote-connections.js'
 import {parseRootSpec} from '../backend/root-spec.js'
 import {recordRemoteWrites} from '../cache/remote-hash-recorder.js'
 import type {HashCache} from '../cache/hash-cache.js'
@@ -32,7 +32,7 @@ export interface ApplyRun {
 export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
   const local = parseRootSpec(plan.replica).kind === 'local' && parseRootSpec(plan.source).kind === 'local'
   // A library caller's run without connections: this apply opens its own, and closes them.
-  const remotes = run.remotes ?? (local ? undefined : new (await import('../backend/remote-connections.js')).RemoteConnections())
+  const remotes = run.remotes ?? (local ? undefined : new RemoteConnections())
   try {
     return await applyWithRecording(plan, settings, {...run, remotes})
   } finally {

@@ -16,7 +16,8 @@ export interface RemoteOptions {
 /**
  * The network connections of one run, by kind of remote root: opened when a root first
  * needs one, shared by planning and apply, kept across watch cycles, closed at the end of
- * the run. Local roots need none.
+ * the run. Local roots need none, and cost nothing: the SSH library is loaded only when a
+ * first connection is opened.
  */
 export class RemoteConnections {
   readonly ssh: SshConnections
