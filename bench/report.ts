@@ -13,6 +13,8 @@ export interface ReportContext {
   loadAtEnd: string
   /** Problems that make the numbers doubtful, printed above the table. */
   warnings: string[]
+  /** How the SFTP scenarios reached their replicas, when any ran. */
+  ssh?: string
 }
 
 const HEADER = [
@@ -47,6 +49,7 @@ export function renderReport(results: ScenarioResult[], context: ReportContext):
     `- method: median of ${context.runs} timed runs per tool (initial applies: ${context.initialRuns}), treesync and the reference alternating, ` +
       `after one untimed warm-up each; page cache warm; wall time around the spawned process; runs killed after ${context.timeoutSeconds} s; ` +
       'peak RSS from `/usr/bin/time -f %M` (of the largest single process, so of one of rsync\'s processes)',
+    ...(context.ssh ? [`- SFTP scenarios: ${context.ssh}`] : []),
     ...context.warnings.map((warning) => `- **warning**: ${warning}`),
     '',
     `| ${HEADER.join(' | ')} |`,

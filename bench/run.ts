@@ -17,6 +17,7 @@ import {renderReport} from './report.js'
 import {checkRequirements} from './requirements.js'
 import {defineScenarios} from './scenarios.js'
 import {runScenario, type Scenario, type ScenarioResult} from './session.js'
+import {BenchSsh, describeSsh} from './ssh.js'
 import {ensureTree} from './trees.js'
 
 const log = (line: string): void => {
@@ -25,24 +26,26 @@ const log = (line: string): void => {
 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv)
-  const scenarios = defineScenarios(options)
+  const ssh = new BenchSsh()
+  const scenarios = defineScenarios({...options, ssh})
   if (options.help) {
     process.stdout.write(`${USAGE}\nscenarios: ${scenarios.map((scenario) => scenario.id).join(', ')}\n`)
     return
   }
   const selected = selectScenarios(scenarios, options.only)
-  checkRequirements(options.bin)
+  checkRequirements(options.bin, {ssh: selected.some((scenario) => scenario.ssh)})
   await mkdir(options.dataDir, {recursive: true})
   const unlock = await lockDataDir(options.dataDir)
   try {
-    await benchmark(options, selected)
+    await benchmark(options, selected, ssh)
   } finally {
+    await ssh.stop()
     await unlock()
   }
 }
 
 /** Prepares the trees, runs the scenarios and writes the report (also after a failed run). */
-async function benchmark(options: BenchOptions, selected: Scenario[]): Promise<void> {
+async function benchmark(options: BenchOptions, selected: Scenario[], ssh: BenchSsh): Promise<void> {
   const machine = describeMachine(options.dataDir, options.bin)
   const stamp = buildStamp(options.bin)
 
@@ -55,6 +58,7 @@ async function benchmark(options: BenchOptions, selected: Scenario[]): Promise<v
   const setting = {workDir: join(options.dataDir, 'logs'), timeoutSeconds: options.timeoutSeconds, log}
   for (const scenario of selected) {
     try {
+      if (scenario.ssh) await ssh.start(log)
       results.push(await runScenario(scenario, scenario.initial ? options.initialRuns : options.runs, setting))
     } catch (error) {
       if (!(error instanceof BenchError)) throw error
@@ -75,6 +79,7 @@ async function benchmark(options: BenchOptions, selected: Scenario[]): Promise<v
     timeoutSeconds: options.timeoutSeconds,
     loadAtEnd: loadAverage(),
     warnings,
+    ssh: results.some((result) => result.scenario.ssh) ? describeSsh(ssh) : undefined,
   })
   process.stdout.write(report)
   if (options.out) {

@@ -5,6 +5,7 @@ import {dirPaths, fileAt, type FileSpec, type TreeName, type TreeSpec} from './l
 import {runQuiet, type Command} from './measure.js'
 import {ChangeRounds} from './mutate.js'
 import type {Scenario, Tool} from './session.js'
+import type {BenchSsh} from './ssh.js'
 import {treePaths} from './trees.js'
 import {verifyFiles} from './verify.js'
 
@@ -14,6 +15,8 @@ export interface BenchContext {
   /** treesync's `bin/run.js`. */
   bin: string
   specs: Record<TreeName, TreeSpec>
+  /** The bench's sshd, started by run.ts before the first scenario that sets `ssh`. */
+  ssh: BenchSsh
 }
 
 const SAMPLE_FILES = 50
@@ -25,6 +28,9 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
   const huge = treePaths(ctx.dataDir, 'huge')
   const warm = (tree: TreeName): string => join(ctx.dataDir, 'cache', tree)
   const cold = join(ctx.dataDir, 'cache', 'cold')
+  // The SFTP replicas' cache files are named after their URL, whose port changes with every
+  // bench run: each SFTP scenario starts from an empty cache, warmed by its warm-up round.
+  const sftpCache = join(ctx.dataDir, 'cache', 'sftp')
   const smallTs = small.replicas['replica-ts']
   const smallRef = small.replicas['replica-ref']
   const rounds = new ChangeRounds(ctx.specs.small, small)
@@ -98,6 +104,49 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
       treesync: tool('treesync plan', plan(ctx, small.source, smallTs, warm('small'))),
       references: [tool('rsync -an --delete', rsync('-an --delete', small.source, smallRef), '7 MiB')],
     },
+    // Over SFTP: the replica is a local directory served by the bench's own sshd on
+    // 127.0.0.1, reached by treesync as sftp://…, by rsync through ssh (`-e ssh`). treesync
+    // fsyncs each uploaded file on the server (fsync@openssh.com) before renaming it into
+    // place; rsync does not unless `--fsync`, hence that second reference for the copies.
+    {
+      id: 'sftp-small-initial',
+      title: 'small initial apply into an empty SFTP replica',
+      tree: 'small',
+      initial: true,
+      ssh: true,
+      target: {text: '≤ 1.5 × rsync over ssh', maxRatio: 1.5},
+      treesync: intoScratch('treesync apply (SFTP)', ctx.specs.small, join(small.root, 'sftp-scratch-ts'), (dst) => overSftp(ctx, apply(ctx, small.source, ctx.ssh.url(dst), sftpCache)), undefined, smallTrash),
+      references: [
+        intoScratch('rsync -a --delete -e ssh', ctx.specs.small, join(small.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', small.source, dst), undefined, smallTrash),
+        intoScratch('rsync -a --delete --fsync -e ssh', ctx.specs.small, join(small.root, 'sftp-scratch-fsync'), (dst) => rsyncSsh(ctx, '-a --delete --fsync', small.source, dst), undefined, smallTrash),
+      ],
+      beforeRound: clearBeforeWarmUp(sftpCache),
+      finish: () => removeTree(smallTrash),
+    },
+    {
+      id: 'sftp-small-plan-warm',
+      title: 'small no-change plan into an SFTP replica, cache warm',
+      tree: 'small',
+      ssh: true,
+      target: {text: '≤ 1.5 × rsync over ssh', maxRatio: 1.5},
+      treesync: tool('treesync plan (SFTP)', () => overSftp(ctx, plan(ctx, small.source, ctx.ssh.url(smallTs), sftpCache))),
+      references: [tool('rsync -an --delete -e ssh', () => rsyncSsh(ctx, '-an --delete', small.source, smallRef))],
+      beforeRound: clearBeforeWarmUp(sftpCache),
+    },
+    {
+      id: 'sftp-large-initial',
+      title: 'large initial apply into an empty SFTP replica',
+      tree: 'large',
+      initial: true,
+      ssh: true,
+      target: {text: '≤ 1.5 × rsync over ssh', maxRatio: 1.5},
+      treesync: intoScratch('treesync apply (SFTP)', ctx.specs.large, join(large.root, 'sftp-scratch-ts'), (dst) => overSftp(ctx, apply(ctx, large.source, ctx.ssh.url(dst), sftpCache))),
+      references: [
+        intoScratch('rsync -a --delete -e ssh', ctx.specs.large, join(large.root, 'sftp-scratch-ref'), (dst) => rsyncSsh(ctx, '-a --delete', large.source, dst)),
+        intoScratch('rsync -a --delete --fsync -e ssh', ctx.specs.large, join(large.root, 'sftp-scratch-fsync'), (dst) => rsyncSsh(ctx, '-a --delete --fsync', large.source, dst)),
+      ],
+      beforeRound: clearBeforeWarmUp(sftpCache),
+    },
     {
       id: 'huge-plan-warm',
       title: 'huge no-change plan, cache warm',
@@ -122,18 +171,36 @@ function rsync(flags: string, source: string, replica: string): Command {
   return {argv: ['rsync', ...flags.split(' '), `${source}/`, `${replica}/`]}
 }
 
+/** A treesync command with the bench sshd's key and known_hosts file. */
+function overSftp(ctx: BenchContext, command: Command): Command {
+  return {...command, argv: [...command.argv, ...ctx.ssh.treesyncFlags()]}
+}
+
+/** rsync from a local source into `replica` (a local path) through ssh to the bench's sshd. */
+function rsyncSsh(ctx: BenchContext, flags: string, source: string, replica: string): Command {
+  return {argv: ['rsync', ...flags.split(' '), `${source}/`, ...ctx.ssh.rsyncArgs(replica)]}
+}
+
+/** Empties `dir` before a scenario's warm-up round (round 0). */
+function clearBeforeWarmUp(dir: string): (round: number) => Promise<void> {
+  return async (round) => {
+    if (round === 0) await rm(dir, {recursive: true, force: true})
+  }
+}
+
 interface Hooks {
   before?: () => Promise<void>
   after?: (round: number, completed: boolean) => Promise<void>
 }
 
-function tool(label: string, command: Command, anchor?: string, hooks: Hooks = {}): Tool {
+/** `command` may be a function, for commands known only once the bench runs (the sshd's port and keys). */
+function tool(label: string, command: Command | (() => Command), anchor?: string, hooks: Hooks = {}): Tool {
   return {
     label,
     anchor,
     prepare: async () => {
       await hooks.before?.()
-      return command
+      return typeof command === 'function' ? command() : command
     },
     after: hooks.after,
   }
@@ -159,7 +226,7 @@ function freshDir(dir: string): Hooks {
  * after the first several-fold, and unevenly.
  */
 function intoScratch(label: string, spec: TreeSpec, dst: string, command: (dst: string) => Command, anchor?: string, trash?: string): Tool {
-  return tool(label, command(dst), anchor, {
+  return tool(label, () => command(dst), anchor, {
     before: async () => {
       await removeTree(dst)
     },

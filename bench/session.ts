@@ -33,6 +33,8 @@ export interface Scenario {
   target: Target
   /** Copies a whole tree per run: uses `--initial-runs`. */
   initial?: boolean
+  /** Needs the bench's sshd (SFTP scenarios): run.ts starts it before the first such scenario. */
+  ssh?: boolean
   treesync: Tool
   /** The first reference is the one the target is relative to. */
   references: Tool[]

@@ -52,12 +52,11 @@ export default class WatchCommand extends TreesyncCommand {
     const intervalMs = parseInterval(args.interval, flags.interval)
     const logFile = pickOne(args.logfile, flags['log-file'], 'LOGFILE', '--log-file')
     outliveClosedConsole()
-    const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
-    if (flags.events && parseRootSpec(session.roots.source).kind !== 'local') {
-      await session.close()
+    if (flags.events && parseRootSpec(args.source, 'SOURCE').kind !== 'local') {
       // Change events come from the local kernel (inotify): a remote source has none to give.
-      throw new TreesyncError('BAD_INPUT', `--events needs a local SOURCE: ${session.roots.source} is remote (the interval alone drives the cycles)`)
+      throw new TreesyncError('BAD_INPUT', `--events needs a local SOURCE: ${args.source} is remote (the interval alone drives the cycles)`)
     }
+    const session = await openSession(args.source, args.replica, {...flags, 'log-file': logFile}, this.jsonEnabled() ? 'stderr' : 'stdout')
     const totals: WatchJson = {cycles: 0, applied: 0, failed: 0, bytes: 0}
     const logger = new WarnOnceLogger(session.logger)
     try {

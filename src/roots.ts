@@ -2,8 +2,8 @@ import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
 import {localPathOf} from './backend/local-roots.js'
-import type {RemoteConnections} from './backend/remote-connections.js'
-import {parseRootSpec, type RootSpec, type SftpRootSpec} from './backend/root-spec.js'
+import {RemoteConnections} from './backend/remote-connections.js'
+import {parseRootSpec, type RootSpec} from './backend/root-spec.js'
 import {resolveSftpRoot} from './backend/sftp/resolve-sftp-root.js'
 import {describeFsError, TreesyncError} from './errors.js'
 
@@ -46,12 +46,11 @@ export async function resolveRoots(sourceSpec: string, replicaSpec: string, opti
   }
   if (specs.source.kind === 'local' && specs.replica.kind === 'local') return await resolveLocalRoots(specs.source.path, specs.replica.path, options)
   const {remotes} = options
-  // Loaded only when a root is remote: a local sync never pays for the SSH library.
-  const connections = remotes ?? new (await import('./backend/remote-connections.js')).RemoteConnections()
+  const connections = remotes ?? new RemoteConnections()
   try {
     const source = await resolveOne(specs.source, 'source', connections, options)
     const replica = await resolveOne(specs.replica, 'replica', connections, options)
-    refuseRemoteOverlap(specs, source.text, replica.text)
+    await refuseRemoteOverlap(connections, source.text, replica.text)
     return {source: source.text, replica: replica.text, replicaExists: replica.exists}
   } finally {
     if (!remotes) await connections.close()
@@ -66,19 +65,17 @@ async function resolveOne(spec: RootSpec, role: 'source' | 'replica', remotes: R
   return {text: real, exists}
 }
 
-/** Two folders on one SFTP login may still nest: refused like local ones (paths compared as resolved on the server). */
-function refuseRemoteOverlap(specs: {source: RootSpec; replica: RootSpec}, source: string, replica: string): void {
-  const s = specs.source
-  const r = specs.replica
-  if (s.kind !== 'sftp' || r.kind !== 'sftp' || loginOf(s) !== loginOf(r)) return
-  const [sourcePath, replicaPath] = [new URL(source).pathname, new URL(replica).pathname]
-  if (sourcePath === replicaPath) throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${source}`, replica)
-  if (isWithin(replicaPath, sourcePath)) throw new TreesyncError('ROOTS_OVERLAP', `replica ${replica} is inside source ${source}`, replica)
-  if (isWithin(sourcePath, replicaPath)) throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
-}
-
-function loginOf(spec: SftpRootSpec): string {
-  return `${spec.user ?? ''}@${spec.host}:${spec.port ?? 22}`
+/**
+ * Two remote folders on one server may still nest, however differently they are spelled
+ * (an alias and its address, two users): refused like local ones, by the server's
+ * identity and the paths as resolved there.
+ */
+async function refuseRemoteOverlap(remotes: RemoteConnections, source: string, replica: string): Promise<void> {
+  const [s, r] = await Promise.all([remotes.identityOf(source), remotes.identityOf(replica)])
+  if (!s || !r || s.server !== r.server) return
+  if (s.path === r.path) throw new TreesyncError('ROOTS_OVERLAP', `source and replica are the same directory: ${source} and ${replica}`, replica)
+  if (isWithin(r.path, s.path)) throw new TreesyncError('ROOTS_OVERLAP', `replica ${replica} is inside source ${source}`, replica)
+  if (isWithin(s.path, r.path)) throw new TreesyncError('ROOTS_OVERLAP', `source ${source} is inside replica ${replica}`, replica)
 }
 
 /** Two local folders: resolved, and refused when they are one folder or nest (by path, then by device and inode). */

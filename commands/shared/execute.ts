@@ -53,6 +53,9 @@ export async function executePlan(session: Session, plan: Plan, options: Execute
     if (stoppedBy) {
       const notDone = plan.operations.length - result.applied.length
       session.logger.warn(`apply stopped by ${stoppedBy}: ${result.applied.length} of ${plan.operations.length} operations done, ${notDone} not done; run apply again to finish`)
+    } else if (result.unreachable) {
+      const notStarted = result.skipped.filter((s) => s.reason.startsWith('not started')).length
+      session.logger.error(`apply stopped: ${result.unreachable}; ${outcome} (${notStarted} not started); run apply again to finish`)
     } else {
       session.logger.log(result.failed.length > 0 ? 'ERROR' : 'INFO', `apply finished: ${outcome}`)
     }

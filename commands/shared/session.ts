@@ -135,7 +135,9 @@ async function openSessionWith(
     consoleLog: consoleLog !== false,
     hashCaches: undefined,
     async lockReplica() {
-      const standIn = parseRootSpec(roots.replica).kind === 'local' ? undefined : remoteLockDir(cacheDir, roots.replica)
+      // A remote replica's lock is keyed on where it is, not on how it was spelled.
+      const identity = await remotes.identityOf(roots.replica)
+      const standIn = identity ? remoteLockDir(cacheDir, `${identity.server} ${identity.path}`) : undefined
       lock ??= await acquireReplicaLock(roots.replica, {standIn})
     },
     async close() {

@@ -1,5 +1,5 @@
 import {openRootBackend} from '../backend/open-roots.js'
-import type {RemoteConnections} from '../backend/remote-connections.js'
+import {RemoteConnections} from '../backend/remote-connections.js'
 import {parseRootSpec} from '../backend/root-spec.js'
 import {recordRemoteWrites} from '../cache/remote-hash-recorder.js'
 import type {HashCache} from '../cache/hash-cache.js'
@@ -30,11 +30,22 @@ export interface ApplyRun {
  * replica's hash cache so the next plan hashes nothing.
  */
 export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
+  const local = parseRootSpec(plan.replica).kind === 'local' && parseRootSpec(plan.source).kind === 'local'
+  // A library caller's run without connections: this apply opens its own, and closes them.
+  const remotes = run.remotes ?? (local ? undefined : new RemoteConnections())
+  try {
+    return await applyWithRecording(plan, settings, {...run, remotes})
+  } finally {
+    if (!run.remotes) await remotes?.close()
+  }
+}
+
+async function applyWithRecording(plan: Plan, settings: Pick<SyncSettings, 'concurrency' | 'backupDir' | 'guards'>, run: ApplyRun): Promise<ApplyResult> {
   await sweepTemporaries(plan.replica, run.temporaries, run.remotes)
   const cache = run.replicaCache
-  const local = parseRootSpec(plan.replica).kind === 'local'
+  const localReplica = parseRootSpec(plan.replica).kind === 'local'
   // Recorded while apply runs: a long apply leaves only its last files to wait for.
-  const recorder = cache && local ? new ReplicaHashRecorder(cache, plan.replica) : undefined
+  const recorder = cache && localReplica ? new ReplicaHashRecorder(cache, plan.replica) : undefined
   const log = logApplyEvents(run.logger)
   let result: ApplyResult
   try {
@@ -54,13 +65,21 @@ export async function applyPlanLogged(plan: Plan, settings: Pick<SyncSettings, '
     throw error
   }
   await recorder?.finish()
-  if (cache && !local && run.remotes && result.applied.length > 0) {
+  // With the replica out of reach there is nothing to stat: its files are hashed again next time.
+  if (cache && !localReplica && !result.unreachable && result.applied.length > 0) await recordRemotely(plan, cache, result, run)
+  return result
+}
+
+/** Records a remote replica's written files in its hash cache; failing to is only a cost (they are hashed next time). */
+async function recordRemotely(plan: Plan, cache: HashCache, result: ApplyResult, run: ApplyRun): Promise<void> {
+  try {
     const replica = await openRootBackend(plan.replica, 'replica', {remotes: run.remotes})
     try {
       await recordRemoteWrites(cache, replica, result.applied)
     } finally {
       await replica.close()
     }
+  } catch {
+    for (const op of result.applied) cache.forget(op.path)
   }
-  return result
 }

@@ -133,9 +133,13 @@ async function applyOperations(plan: Plan, ctx: OperationContext, result: ApplyR
       if (isTreesyncError(error) && error.code === 'ROOT_UNREACHABLE') unreachable.abort(message)
     }
   }, stop)
-  const notStartedReason = unreachable.signal.aborted && !options.signal?.aborted ? 'not started: a root could not be reached' : 'interrupted'
+  if (unreachable.signal.aborted) result.unreachable = String(unreachable.signal.reason)
+  const notStartedReason = result.unreachable && !options.signal?.aborted ? 'not started: a root could not be reached' : 'interrupted'
   for (const op of notStarted) result.skipped.push({op: op.op, path: op.path, reason: notStartedReason})
 
+  // Directory times are set through the same connection: with it gone, each would fail on
+  // its own. The next apply sets them (its plan has them as metadata fixes).
+  if (result.unreachable) return
   for (const failure of await ctx.dirTimes.finish()) {
     const failed: FailedOperation = {op: 'meta', ...failure}
     result.failed.push(failed)

@@ -4,7 +4,7 @@ import type {Backend} from './backend.js'
 import type {Capabilities} from './capabilities.js'
 import {LocalBackend, type LocalBackendOptions} from './local/local-backend.js'
 import {localPathOf} from './local-roots.js'
-import type {RemoteConnections} from './remote-connections.js'
+import {RemoteConnections} from './remote-connections.js'
 import {parseRootSpec} from './root-spec.js'
 
 /** A sync's two roots as backends; `close` releases what opening them took. */
@@ -33,8 +33,7 @@ export interface OpenRootsOptions {
  */
 export async function openRootBackends(roots: {source: string; replica: string}, options: OpenRootsOptions = {}): Promise<RootBackends> {
   const remote = [roots.source, roots.replica].some((text) => parseRootSpec(text).kind !== 'local')
-  // Loaded only when a root is remote: a local sync never pays for the SSH library.
-  const remotes = options.remotes ?? (remote ? new (await import('./remote-connections.js')).RemoteConnections() : undefined)
+  const remotes = options.remotes ?? (remote ? new RemoteConnections() : undefined)
   const opened: Backend[] = []
   const close = async (): Promise<void> => {
     for (const backend of opened) await backend.close()

@@ -159,7 +159,9 @@ export class FileHashCache implements HashCache {
     for (const [dir, edits] of this.edits) {
       const before = this.storedOrEmpty(dir)
       const after = editPacked(before, edits)
-      if (after !== before) this.storeDirectory(dir, after)
+      // A directory a scan did not find (a replica created by this apply) is kept for its
+      // new records, even when they equal the old ones (SFTP: same size, mtime and mode).
+      if (after !== before || (this.present !== undefined && !this.present.has(dir) && after !== '')) this.storeDirectory(dir, after)
     }
     this.edits.clear()
   }

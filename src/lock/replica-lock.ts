@@ -48,7 +48,7 @@ const RELEASE_TIMEOUT_MS = 2000
 export async function acquireReplicaLock(replica: string, options: {standIn?: string} = {}): Promise<ReplicaLock> {
   // A remote replica cannot be flock'ed: a local folder named after it stands in (see remoteLockDir).
   const dir = options.standIn ?? replica
-  const created = await ensureDirectory(dir)
+  const created = await ensureDirectory(dir, options.standIn ? `the lock folder ${dir} of replica ${replica}` : `replica ${replica}`)
   try {
     const deadline = Date.now() + DYING_HOLDER_WAIT_MS
     for (;;) {
@@ -82,13 +82,13 @@ function heldMessage(replica: string, holder: LockHolder | undefined): string {
   return `replica ${replica} is locked by another process (pid ${holder.pid}, ${holder.command})`
 }
 
-/** Creates a missing replica root; returns its inode when this call created it. */
-async function ensureDirectory(replica: string): Promise<bigint | undefined> {
+/** Creates a missing folder to lock (`what` names it); returns its inode when this call created it. */
+async function ensureDirectory(dir: string, what: string): Promise<bigint | undefined> {
   try {
-    if ((await mkdir(replica, {recursive: true})) === undefined) return undefined
-    return (await lstat(replica, {bigint: true})).ino
+    if ((await mkdir(dir, {recursive: true})) === undefined) return undefined
+    return (await lstat(dir, {bigint: true})).ino
   } catch (error) {
-    throw new TreesyncError('BAD_INPUT', `cannot create replica ${replica}: ${describeFsError(error)}`, replica)
+    throw new TreesyncError('BAD_INPUT', `cannot create ${what}: ${describeFsError(error)}`, dir)
   }
 }
 

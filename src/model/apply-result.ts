@@ -25,6 +25,8 @@ export interface ApplyResult {
   durationMs: number
   /** Copy worker threads this apply started; 0 when file copies were made on this thread. */
   copyWorkers: number
+  /** Why apply stopped early when a root could no longer be reached (a lost connection): the first such error. */
+  unreachable?: string
 }
 
 /** Progress of an apply, one event per operation outcome. */

@@ -12,7 +12,7 @@ import type {FileIdentity} from '../cache/packed-hashes.js'
  * - size and mtimeNs are the backend's own (mtime at its precision, in its clock);
  * - ctimeNs is 0: no remote backend has a ctime, and the local backend's is in the token;
  * - ino is a 63-bit digest of the entry's `changeToken` (local: device, inode and ctime;
- *   SFTP: size, mtime and mode; S3: ETag and LastModified), so a record is reused only
+ *   SFTP: size, mtime, mode, uid and gid; S3: ETag and LastModified), so a record is reused only
  *   while the backend's own proof of "unchanged" is the same. 63 bits keep the number
  *   positive in a signed 64-bit field; a collision needs equal size and mtime too.
  *

@@ -38,6 +38,11 @@ const NS_PER_MS = 1_000_000n
 export function listingOf(dir: string, listed: readonly ListedEntry[], options: ListingOptions): BackendListing {
   const listing: BackendListing = {entries: [], warnings: [], temporaries: [], excluded: [], freeHashes: new Set()}
   for (const item of listed) {
+    if (!isPlainName(item.name)) {
+      // Only a broken or hostile server sends one: joined to a path, `../x` would point out of the tree.
+      listing.warnings.push({path: dir, message: `skipped a name the server listed that no file can have: ${JSON.stringify(item.name)}`, level: 'error'})
+      continue
+    }
     const path = joinPath(dir, item.name)
     if (isTempName(item.name)) listing.temporaries.push(path)
     else if (options.exclude?.(path, item.type === 'dir')) listing.excluded.push(path)
@@ -78,6 +83,11 @@ export function entryOfListed(path: string, item: ListedEntry & {type: Entry['ty
   if (item.type === 'symlink' && item.target !== undefined) entry.target = item.target
   if (item.type === 'file' && withIdentity) Object.assign(entry, identityFieldsOf(item))
   return entry
+}
+
+/** A name one directory entry can have: not empty, `.` or `..`, and without `/` or NUL. */
+function isPlainName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0')
 }
 
 function targetBytes(item: ListedEntry): number {

@@ -304,4 +304,21 @@ describe('the hash cache', () => {
       saved.close()
     }
   })
+
+  test('records made after a scan that did not see their directory are kept, even when equal to the stored ones (a replica removed, then written again the same)', async (t) => {
+    const dir = await tempDir(t)
+    const record = {size: 4, mtimeNs: 1_000_000_000n, ctimeNs: 0n, ino: 42n, md5: '0'.repeat(32)}
+    const later = BigInt(Date.now()) * 1_000_000n
+    const first = await FileHashCache.open(dir, 'sftp://host/replica')
+    first.record('d/f', record, later)
+    await first.save()
+    // The replica was removed: the next scan finds no directory d; apply writes d/f again, the same.
+    const second = await FileHashCache.open(dir, 'sftp://host/replica')
+    second.keepDirectories([''])
+    second.record('d/f', record, later)
+    await second.save()
+    const third = await FileHashCache.open(dir, 'sftp://host/replica')
+    assert.equal(third.lookup('d/f', record), record.md5)
+    third.close()
+  })
 })

@@ -179,8 +179,9 @@ test('sshd killed mid-apply: the apply fails naming paths, no partial file under
   assert.ok(!hasStackTrace(stderr), stderr)
   // The operations in flight failed, each with its path.
   assert.match(stderr, /ERROR create \S+ failed: .*connection to .* lost/, stderr)
+  assert.match(stderr, /ERROR apply stopped: .*connection to .* lost; \d+ applied, \d+ failed, \d+ skipped \(\d+ not started\); run apply again to finish/, stderr)
   // Once the connection is known lost, nothing more is started: no error line per remaining file.
-  assert.ok(stderr.split('\n').filter((line) => / ERROR create /.test(line)).length < 50, stderr)
+  assert.ok(stderr.split('\n').filter((line) => / ERROR (create|meta) /.test(line)).length < 50, stderr)
   // Whatever landed under a final name is complete.
   const landed = await snapshotTree(rep)
   const expected = new Map((await snapshotTree(src)).map((e) => [e.path, e]))
@@ -199,3 +200,49 @@ test('sshd killed mid-apply: the apply fails naming paths, no partial file under
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
+
+test('flags that need a local root are refused with one line: --backup-dir with an SFTP replica, watch --events with an SFTP source', async (t) => {
+  const {ws, src, rep} = await cliTrees(t, SOURCE, REPLICA)
+  const backup = await ws.cli(['apply', src, server().url(rep), '--auto-approve', '--backup-dir', join(ws.dir, 'bak'), ...sshArgs()], {env: NO_AGENT})
+  assertRefused(backup, /^Error: --backup-dir needs a local replica: sftp:\/\/.* is remote$/)
+  assert.equal(await readFile(join(rep, 'b.bin'), 'utf8'), 'old', 'nothing was applied')
+  const events = await ws.cli(['watch', server().url(src), rep, '--events', '--interval', '60', ...sshArgs()], {env: NO_AGENT})
+  assertRefused(events, /^Error: --events needs a local SOURCE: sftp:\/\/.* is remote/)
+})
+
+test('two SFTP roots that nest on one server are refused however they are spelled (with and without a user, an alias and its address)', async (t) => {
+  const {ws, src} = await cliTrees(t, SOURCE)
+  const s = server()
+  const ssh = join(ws.env.HOME!, '.ssh')
+  await mkdir(ssh, {recursive: true})
+  await writeFile(join(ssh, 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${s.port}\n  User ${s.user}\n  IdentityFile ${s.clientKey}\n  UserKnownHostsFile ${s.knownHosts}\n`)
+  const inner = join(src, 'docs')
+  const spellings: Array<[string, string]> = [
+    [`sftp://127.0.0.1:${s.port}${src}`, s.url(inner)],
+    [`box:${inner}`, s.url(src)],
+    [s.url(src), `box:${src}`],
+  ]
+  for (const [source, replica] of spellings) {
+    const result = await ws.cli(['apply', source, replica, '--auto-approve', ...sshArgs()], {env: NO_AGENT})
+    assertRefused(result, /^Error: (replica .* is inside source|source .* is inside replica|source and replica are the same directory)/)
+  }
+  await assertMirrorToTheSecond(src, src)
+  assert.equal(await readFile(join(src, 'docs', 'a.txt'), 'utf8'), 'hello docs\n', 'the source is untouched')
+})
+
+test('one SFTP replica, one writer: a watch holds its lock against an apply that spells the replica another way', async (t) => {
+  const {ws, src, rep} = await cliTrees(t, SOURCE, REPLICA)
+  const s = server()
+  const ssh = join(ws.env.HOME!, '.ssh')
+  await mkdir(ssh, {recursive: true})
+  await writeFile(join(ssh, 'config'), `Host box\n  HostName 127.0.0.1\n  Port ${s.port}\n  User ${s.user}\n`)
+  const log = join(ws.dir, 'watch.log')
+  const watch = spawn(process.execPath, [BIN, 'watch', src, `box:${rep}`, '3600', log, ...sshArgs()], {env: {...process.env, ...ws.env, ...NO_AGENT}})
+  const exited = new Promise<number | null>((resolve) => watch.on('close', resolve))
+  t.after(() => watch.kill('SIGKILL'))
+  for (let i = 0; i < 500 && !/watch started/.test(await readFile(log, 'utf8').catch(() => '')); i++) await sleep(20)
+  const second = await ws.cli(['apply', src, s.url(rep), '--auto-approve', ...sshArgs()], {env: NO_AGENT})
+  assertRefused(second, /^Error: replica sftp:\/\/.* is locked by another treesync process \(pid \d+\)$/)
+  watch.kill('SIGTERM')
+  assert.equal(await exited, 0)
+})

@@ -34,12 +34,24 @@ export interface SshServer {
   kill(): Promise<void>
   /** Starts sshd again on the same port with the same keys (after `kill`). */
   restart(): Promise<void>
+  /** The pids serving the open connections (the listener's descendants: per-connection sshd, an external sftp-server). */
+  connectionPids(): Promise<number[]>
+  /**
+   * Stops (SIGSTOP) every process serving an open connection: a server that vanished
+   * without a word (off the network, asleep). The listener still accepts new connections.
+   * `thaw` resumes them; `kill` and `stop` work on frozen ones too.
+   */
+  freeze(): Promise<void>
+  /** Resumes (SIGCONT) what `freeze` stopped; safe to call without a freeze. */
+  thaw(): Promise<void>
   /** Stops sshd and removes its directory; safe to call twice. */
   stop(): Promise<void>
 }
 
 /** How the server is set up. */
 export interface SshServerOptions {
+  /** Variables sshd sets in every session (`SetEnv NAME=VALUE`), over the client's and the default ones. */
+  setEnv?: Record<string, string>
   /** Only SFTP for the login (`ForceCommand internal-sftp`): exec requests such as `md5sum` fail. */
   sftpOnly?: boolean
   /** A different host key for a server that "changed" (default: a fresh one). */
@@ -48,7 +60,12 @@ export interface SshServerOptions {
   extraHostKeyFiles?: string[]
   /** No SFTP subsystem at all (a shell-only host): the SFTP channel request is refused. */
   noSftpSubsystem?: boolean
+  /** The SFTP subsystem as a separate process (OpenSSH's sftp-server, which a test can kill) instead of `internal-sftp`. */
+  externalSftpServer?: boolean
 }
+
+/** OpenSSH's sftp-server on Debian (package openssh-sftp-server). */
+export const SFTP_SERVER = '/usr/lib/openssh/sftp-server'
 
 const SSHD = '/usr/sbin/sshd'
 const run = promisify(execFile)
@@ -90,12 +107,13 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'PermitRootLogin prohibit-password',
-      ...(options.noSftpSubsystem ? [] : ['Subsystem sftp internal-sftp']),
+      ...(options.noSftpSubsystem ? [] : [`Subsystem sftp ${options.externalSftpServer ? SFTP_SERVER : 'internal-sftp'}`]),
       // INFO: one "Accepted publickey" line per login, which `logins()` counts.
       'LogLevel INFO',
       'MaxStartups 100',
       'MaxSessions 100',
       ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
+      ...Object.entries(options.setEnv ?? {}).map(([name, value]) => `SetEnv ${name}=${value}`),
       '',
     ].join('\n'),
   )
@@ -133,6 +151,20 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     c.kill('SIGKILL')
     await exited
   }
+  let frozen: number[] = []
+  const signalAll = (pids: readonly number[], signal: NodeJS.Signals): void => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal)
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  const thaw = (): void => {
+    signalAll(frozen, 'SIGCONT')
+    frozen = []
+  }
   let stopped = false
   return {
     host: '127.0.0.1',
@@ -144,7 +176,18 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     dir,
     url: (path) => `sftp://${userInfo().username}@127.0.0.1:${port}${path}`,
     logins: () => logins,
-    kill: stopChild,
+    kill: async () => {
+      frozen = []
+      await stopChild()
+    },
+    connectionPids: async () => (child?.pid === undefined ? [] : await descendantsOf(child.pid)),
+    freeze: async () => {
+      if (child?.pid === undefined) return
+      const pids = await descendantsOf(child.pid)
+      frozen.push(...pids)
+      signalAll(pids, 'SIGSTOP')
+    },
+    thaw: async () => thaw(),
     restart: async () => {
       await stopChild()
       await launch()
@@ -152,6 +195,7 @@ async function startIn(dir: string, options: SshServerOptions): Promise<SshServe
     stop: async () => {
       if (stopped) return
       stopped = true
+      thaw()
       await stopChild()
       await rm(dir, {recursive: true, force: true})
     },

@@ -182,3 +182,21 @@ describe('a scan over two Backends: requests, failures and the hash cache', () =
     }
   })
 })
+
+test('a name no file can have (with /, .., NUL) in a listing is skipped with an error naming its directory, never joined into a path', async (t) => {
+  const roots = await pairOfTrees(t, 1)
+  const {source, replica} = locals(roots)
+  const hostile = (dir: string) => async () => {
+    const listed = await replica.list(dir)
+    if (dir !== '') return listed
+    const forged = (name: string): ListedEntry => ({name, type: 'file', size: 1, mtimeNs: 0n, mode: 0o644, changeToken: name})
+    return [...listed, forged('../../etc/passwd'), forged('..'), forged('a/b'), forged('nul\0name')]
+  }
+  const scanned = await scanBackendPair({source, replica: wrapBackend(replica, {list: (dir: string) => hostile(dir)()})}, MD5)
+  const errors = scanned.replica.warnings.filter((w) => w.level === 'error')
+  assert.equal(errors.length, 4, JSON.stringify(scanned.replica.warnings))
+  for (const w of errors) assert.equal(w.path, '')
+  for (const e of scanned.replica.entries) assert.ok(!e.path.includes('..') && !e.path.includes('\0'), e.path)
+  const plan = planSync(scanned.source, scanned.replica, {compare: 'md5', createdAt: CREATED_AT})
+  for (const op of plan.operations) assert.ok(!op.path.split('/').includes('..'), op.path)
+})

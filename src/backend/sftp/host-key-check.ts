@@ -55,10 +55,11 @@ export function refuseHostKey(keys: readonly KnownHostKey[], context: HostKeyCon
       return `host key of ${host} has CHANGED (now ${presented}, ${where(verdict.entry)} has another): refusing to connect; if the change is expected, check the new fingerprint and replace that line`
     case 'unknown': {
       const file = context.knownHostsShown[0] ?? '~/.ssh/known_hosts'
-      const scan = `ssh-keyscan ${context.port === 22 ? '' : `-p ${context.port} `}${context.hostName} >> ${file}`
+      // ssh-keyscan trusts whatever answers: the fingerprint is checked before the key is appended.
+      const keyscan = `ssh-keyscan ${context.port === 22 ? '' : `-p ${context.port} `}${context.hostName}`
       const otherTypes = verdict.otherTypes.length > 0 ? `; ${where(verdict.otherTypes[0])} has its ${verdict.otherTypes[0].keyType} key, which the server did not offer` : ''
       const certificates = verdict.certAuthorities.length > 0 && verdict.otherTypes.length === 0 ? `; only a @cert-authority line (${where(verdict.certAuthorities[0])}) names it, and treesync does not check host certificates` : ''
-      return `host key of ${host} is not known (${presented}${otherTypes}${certificates}): check the fingerprint, then add it to ${file} (${scan}) or pass --known-hosts FILE`
+      return `host key of ${host} is not known (${presented}${otherTypes}${certificates}): check that fingerprint with the server's owner or console, then add the key to ${file} (${keyscan} | ssh-keygen -lf - must show the same; then ${keyscan} >> ${file}) or pass --known-hosts FILE`
     }
   }
 }

@@ -131,6 +131,8 @@ export class SftpBackend implements Backend {
       await this.tree.assertContained(path)
       const tempPath = joinPath(parentPath(path), makeTempName())
       await this.calls.symlink(target, this.tree.abs(tempPath))
+      // The temporary is a symlink: its RENAME is OpenSSH's stat-then-rename, which does not
+      // refuse a dangling symlink at `path`; `renameIntoPlace` checks `path` by lstat first.
       try {
         await renameIntoPlace(path, tempPath, expected, this.uploadTarget())
       } catch (error) {
@@ -184,7 +186,10 @@ export class SftpBackend implements Backend {
       })
       assertExpected(from, found, expected)
       assertExpected(to, taken, ABSENT)
-      // SFTP v3 RENAME refuses an existing target (OpenSSH links then unlinks), so `to` is never clobbered.
+      // `to` was checked absent just above (by lstat, which sees a dangling symlink). OpenSSH's
+      // RENAME refuses a regular file's existing target (link, then unlink), but moves a
+      // directory or a symlink by stat(to) then rename(2): a dangling symlink created at `to`
+      // since the check would be replaced (the window of any check-then-act change).
       await this.calls.rename(this.tree.abs(from), this.tree.abs(to)).catch(async (error: unknown) => {
         if (await this.tree.lstat(to).catch(() => undefined)) throw new TreesyncError('PLAN_STALE', 'replica entry appeared since the plan was made', to)
         throw error

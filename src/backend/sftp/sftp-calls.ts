@@ -113,7 +113,12 @@ export class SftpCalls {
     return this.call(path, (cb) => this.sftp.setstat(path, attributes, cb))
   }
 
-  /** SFTP v3 RENAME: OpenSSH refuses it when `to` exists (it links, then unlinks). */
+  /**
+   * SFTP v3 RENAME. OpenSSH refuses an existing `to` for a regular file (it links, then
+   * unlinks); for a directory or a symlink, and for a file on a filesystem without hard
+   * links, it does stat(`to`) then rename(2), so a `to` whose stat fails (a dangling
+   * symlink) is replaced, as is anything created between the two. Check `to` first.
+   */
   rename(from: string, to: string): Promise<void> {
     return this.call(from, (cb) => this.sftp.rename(from, to, cb))
   }

@@ -28,8 +28,11 @@ export function typeOfAttributes(attrs: Pick<Attributes, 'mode'>): BackendEntry[
  * SFTP attributes (an lstat by the server) as the engine's entry. SFTP v3 carries whole
  * seconds of mtime (so `mtimePrecisionNs` is 1e9) and no inode or ctime, so the change
  * token can only be size, mtime, mode and owner (not atime: a read may bump it). A rewrite
- * that keeps them all within the same second goes unnoticed by it (the MD5 check of a
- * write still sees different bytes).
+ * that keeps them all within the same second goes unnoticed by it. When this server is
+ * the source of a copy whose plan carries an MD5, the bytes copied are hashed and checked,
+ * so such a rewrite fails the copy instead of landing; when it is the replica, the check
+ * before a replace or removal compares type, size and mtime only, so a same-second,
+ * same-size rewrite of the replica's file there is not seen and is replaced or removed.
  */
 export function entryOfAttributes(attrs: Attributes, target?: string): BackendEntry {
   const type = typeOfAttributes(attrs)

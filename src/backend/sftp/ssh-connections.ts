@@ -27,11 +27,13 @@ export class SshConnections {
   async session(spec: Pick<SftpRootSpec, 'host' | 'port' | 'user'>): Promise<SshSession> {
     const target: SshTarget = {host: spec.host, port: spec.port, user: spec.user}
     const key = `${target.user ?? ''}@${target.host}:${target.port ?? ''}`
-    const open = this.sessions.get(key)
-    if (open) {
+    // Callers that wait on the same ended session each look again once it settled: the first
+    // to get there replaces it, the others then share the replacement (deleting it, or
+    // opening their own, would leak a connection `closeAll` never sees).
+    for (let open = this.sessions.get(key); open; open = this.sessions.get(key)) {
       const session = await open.catch(() => undefined)
       if (session && !this.endedSessions.has(session)) return session
-      this.sessions.delete(key)
+      if (this.sessions.get(key) === open) this.sessions.delete(key)
     }
     const failure = this.failures.get(key)
     if (failure && this.now() < failure.retryAt) throw failure.error
@@ -47,7 +49,7 @@ export class SshConnections {
       this.failures.delete(key)
       return session
     } catch (error) {
-      this.sessions.delete(key)
+      if (this.sessions.get(key) === opening) this.sessions.delete(key)
       const backoffMs = failure ? Math.min(failure.backoffMs * 2, MAX_BACKOFF_MS) : FIRST_BACKOFF_MS
       this.failures.set(key, {error, retryAt: this.now() + backoffMs, backoffMs})
       throw error

@@ -6,7 +6,7 @@ import {Client, type ConnectConfig, type SFTPWrapper} from 'ssh2'
 
 import {TreesyncError} from '../../errors.js'
 import {hostKeyCheck} from './host-key-check.js'
-import {hostKeyAlgorithmsFor, knownHostsName, loadKnownHosts, type KnownHostKey} from './known-hosts.js'
+import {hostKeyAlgorithmsFor, hostKeyFingerprint, knownHostsName, loadKnownHosts, type KnownHostKey} from './known-hosts.js'
 import {authHandlerFor, describeAuthFailure, planAuthentication, tildePath} from './ssh-auth.js'
 import {lookUpSshHost, type SshHostSettings} from './ssh-config-lookup.js'
 import {describeConnectionFailure, firstLine, type SshClientError} from './ssh-failures.js'
@@ -30,6 +30,10 @@ export interface SshOptions {
   agent?: string | false
   /** How long connecting, the SSH handshake and the login may take, in ms (default 15 000). */
   timeoutMs?: number
+  /** How often an idle connection is probed with a keepalive, in ms (default 15 000; tests use less). */
+  keepaliveIntervalMs?: number
+  /** Keepalives left unanswered before the connection is given up as lost (default 3). */
+  keepaliveCountMax?: number
 }
 
 /** The SFTP extensions of OpenSSH that change what a backend can promise. */
@@ -46,6 +50,14 @@ export interface SftpExtensions {
 export interface SshSession {
   /** `user@host:port`, for messages (the host as named, perhaps a ~/.ssh/config alias). */
   readonly label: string
+  /**
+   * The server actually connected to, `hostName:port` after ~/.ssh/config (HostName and Port
+   * applied, the name lowercased, an IPv6 address in brackets): `nas` and `me@nas` give the
+   * same; `nas` and its IP address do not (see `hostKeyFingerprint`).
+   */
+  readonly server: string
+  /** The `SHA256:…` fingerprint of the host key the server presented and known_hosts trusted. */
+  readonly hostKeyFingerprint: string
   readonly client: Client
   readonly sftp: SFTPWrapper
   readonly extensions: SftpExtensions
@@ -57,6 +69,17 @@ export interface SshSession {
 
 /** Long enough for a slow NAS over a VPN, short enough that a dead host is not a hang. */
 export const DEFAULT_SSH_TIMEOUT_MS = 15_000
+
+/**
+ * Keepalives (OpenSSH's ServerAliveInterval and ServerAliveCountMax): a server that vanishes
+ * (a NAS off the network, a laptop asleep) is given up after about a minute, failing what
+ * is pending with "connection lost", instead of when TCP gives up (about 15 minutes).
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 15_000
+export const DEFAULT_KEEPALIVE_COUNT_MAX = 3
+
+/** How long `close()` waits for the server to acknowledge the end before cutting the connection. */
+const CLOSE_GRACE_MS = 2_000
 
 /**
  * Connects like OpenSSH would: ~/.ssh/config for the host, the host key checked against
@@ -121,14 +144,21 @@ export async function openSshSession(target: SshTarget, options: SshOptions): Pr
     return describeConnectionFailure(error, {label, alias: settings.alias, hostName: settings.hostName, timeoutMs})
   }
 
+  let presentedFingerprint: string | undefined
   const serverHostKey = hostKeyAlgorithmsFor(knownKeys, knownHostsName(settings.hostName.toLowerCase(), settings.port))
   client.connect({
     host: settings.hostName,
     port: settings.port,
     username: settings.user,
     authHandler: authHandlerFor(plan, settings.user, progress),
-    hostVerifier: (key: Buffer) => check.accepts(key),
+    hostVerifier: (key: Buffer) => {
+      const accepted = check.accepts(key)
+      if (accepted) presentedFingerprint = hostKeyFingerprint(key)
+      return accepted
+    },
     readyTimeout: timeoutMs,
+    keepaliveInterval: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+    keepaliveCountMax: options.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,
     ...(serverHostKey ? {algorithms: {serverHostKey: serverHostKey as NonNullable<ConnectConfig['algorithms']>['serverHostKey']}} : {}),
   })
   await ready
@@ -154,20 +184,45 @@ export async function openSshSession(target: SshTarget, options: SshOptions): Pr
     fsync: 'fsync@openssh.com' in offered,
     hardlink: 'hardlink@openssh.com' in offered,
   }
-  let closed = false
+  // The SFTP channel can close while the connection stays (an external sftp-server that
+  // crashed or was killed): end the connection too, so `ended` settles and a pool reconnects
+  // instead of handing out a session whose every request fails.
+  sftp.once('close', () => client.end())
+  const hostName = settings.hostName.toLowerCase()
+  let closing: Promise<void> | undefined
   return {
     label,
+    server: `${hostName.includes(':') ? `[${hostName}]` : hostName}:${settings.port}`,
+    // Set by the verifier before 'ready': ssh2 verifies the host key during the handshake.
+    hostKeyFingerprint: presentedFingerprint!,
     client,
     sftp,
     extensions,
     ended,
-    async close() {
-      if (closed) return
-      closed = true
-      client.end()
-      await ended
+    close() {
+      return (closing ??= closeClient(client, ended))
     },
   }
+}
+
+/**
+ * Ends the connection politely, and cuts it if the server does not answer within
+ * `CLOSE_GRACE_MS` (a server that vanished never acknowledges the end, which would hold
+ * the process at exit).
+ */
+async function closeClient(client: Client, ended: Promise<Error | undefined>): Promise<void> {
+  client.end()
+  let timer: NodeJS.Timeout | undefined
+  const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_GRACE_MS)))
+  try {
+    if (!(await Promise.race([ended.then(() => false), graceOver]))) return
+  } finally {
+    clearTimeout(timer)
+  }
+  // ssh2's destroy() does nothing once end() has half-closed the socket: destroy the socket itself.
+  ;(client as unknown as {_sock?: {destroy(): void}})._sock?.destroy()
+  client.destroy()
+  await ended
 }
 
 /** `--known-hosts` alone if given (it must exist), else the config's UserKnownHostsFile, else OpenSSH's defaults. */

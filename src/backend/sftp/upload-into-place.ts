@@ -22,8 +22,8 @@ export interface UploadTarget {
  * temporary beside `path` (a `makeTempName` name, so scans skip it and the next apply
  * sweeps it), pipelined and hashed on the way; then, only if the source kept its size,
  * mtime and change token while it was read and the bytes are the planned ones, the
- * temporary gets its mode and mtime, is fsync'ed, `path` is checked to hold `expected`,
- * and the temporary is renamed over it. On any failure the temporary is removed (best
+ * temporary gets its mode and mtime, is fsync'ed and closed (a close error fails the
+ * upload), `path` is checked to hold `expected`, and the temporary is renamed over it. On any failure the temporary is removed (best
  * effort: on a lost connection it stays, for the sweep).
  */
 export async function uploadIntoPlace(path: string, from: SourceFile, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<void> {
@@ -50,9 +50,15 @@ export async function uploadIntoPlace(path: string, from: SourceFile, wanted: Wr
         calls.fsetstat(handle, temp, {...(wanted.mode === undefined ? {} : {mode: wanted.mode}), atime: seconds, mtime: seconds}),
         target.fsync ? calls.fsync(handle, temp) : undefined,
       ])
-    } finally {
+    } catch (error) {
+      // Already failing: the close only frees the handle, its own error adds nothing.
       await calls.close(handle, temp).catch(() => undefined)
+      throw error
     }
+    // A failed close is a failed write: close(2) reports write errors held back until then
+    // (NFS, quotas), and without fsync@openssh.com it is the only report there is. The
+    // temporary is not published; it is removed below.
+    await calls.close(handle, temp)
     if (!unchanged(before!, await from.backend.stat(from.path))) {
       throw new TreesyncError('PLAN_STALE', 'source file changed while it was being copied', path)
     }
@@ -69,11 +75,18 @@ export async function uploadIntoPlace(path: string, from: SourceFile, wanted: Wr
 
 /**
  * Renames a finished temporary (a file or a symlink) over `path` once `path` holds
- * `expected`. With `posix-rename@openssh.com` the replace is atomic. Without it, SFTP v3's
- * RENAME refuses an existing target: creating one (`ABSENT`) is still atomic and still
- * refuses to clobber, but a replace must remove the old entry first, so for one round trip
- * nothing is under the name, and a failure in between loses the old entry (the
- * capabilities then say `atomicReplace: false`).
+ * `expected`. With `posix-rename@openssh.com` the replace is atomic. Without it, a replace
+ * must remove the old entry first, so for one round trip nothing is under the name, and a
+ * failure in between loses the old entry (the capabilities then say `atomicReplace: false`).
+ *
+ * Creating (`ABSENT`) uses SFTP v3's RENAME, which OpenSSH makes refuse an existing target
+ * only for a regular file, by link(2) then unlink(2). For a symlink or a directory (and for
+ * a regular file on a filesystem without hard links) it does stat(target), then rename(2):
+ * a target whose stat fails, such as a dangling symlink, is replaced. What the rename relies
+ * on is therefore the lstat just before it (`assertExpected`, which sees a dangling symlink
+ * as an entry): only an entry created on the server in the round trip between that check
+ * and the rename could be replaced, and for a file only on such a filesystem, or if it is a
+ * dangling symlink. That window is the one every check-then-act change has.
  */
 export async function renameIntoPlace(path: string, tempPath: string, expected: ExpectedState, target: UploadTarget): Promise<void> {
   const {tree, calls} = target
@@ -81,7 +94,8 @@ export async function renameIntoPlace(path: string, tempPath: string, expected: 
   const temp = tree.abs(tempPath)
   const dest = tree.abs(path)
   if (expected === ABSENT) {
-    // A plain rename will not clobber an entry that appeared meanwhile: it fails instead.
+    // Checked absent just above; OpenSSH's RENAME refuses most targets that appeared since
+    // (not a dangling symlink: see above).
     await calls.rename(temp, dest).catch(async (error: unknown) => {
       if (await tree.lstat(path).catch(() => undefined)) throw new TreesyncError('PLAN_STALE', 'replica entry appeared since the plan was made', path)
       throw error

@@ -110,10 +110,12 @@ test('a key of another type known for the host, or only a @cert-authority line, 
   const message = refuseHostKey(entries, context, ed.blob)!
   assert.match(message, /^host key of nas:2222 is not known \(ssh-ed25519 SHA256:/)
   assert.match(message, /~\/\.ssh\/known_hosts line 1 has its ecdsa-sha2-nistp256 key, which the server did not offer/)
-  assert.match(message, /ssh-keyscan -p 2222 nas >> ~\/\.ssh\/known_hosts/)
+  // The fingerprint is checked before anything is appended: ssh-keyscan trusts whatever answers.
+  assert.match(message, /check that fingerprint with the server's owner or console, then add the key to ~\/\.ssh\/known_hosts \(ssh-keyscan -p 2222 nas \| ssh-keygen -lf - must show the same; then ssh-keyscan -p 2222 nas >> ~\/\.ssh\/known_hosts\)/)
+  assert.ok(!message.includes('\n'), 'one line')
   const caOnly = refuseHostKey(entries, {...context, hostName: 'box.lan', alias: 'box.lan', port: 22}, ed.blob)!
   assert.match(caOnly, /only a @cert-authority line \(~\/\.ssh\/known_hosts line 2\) names it, and treesync does not check host certificates/)
-  assert.match(caOnly, /\(ssh-keyscan box\.lan >> /, 'no -p on port 22')
+  assert.match(caOnly, /\(ssh-keyscan box\.lan \| ssh-keygen -lf - must show the same; then ssh-keyscan box\.lan >> /, 'no -p on port 22')
   assert.deepEqual(hostKeyAlgorithmsFor(entries, '[nas]:2222')?.slice(0, 2), ['ecdsa-sha2-nistp256', 'ssh-ed25519'], 'the known type is asked for first')
   assert.equal(hostKeyAlgorithmsFor(entries, 'stranger'), undefined)
 })

@@ -15,7 +15,7 @@ import {tempDir} from '../../helpers/temp-dir.js'
 const run = promisify(execFile)
 const server = sshServerForSuite()
 
-/** A scratch home with an empty ~/.ssh: the real /root/.ssh is never read or written. */
+/** A scratch home with an empty ~/.ssh: the real ~/.ssh of the user running the tests is never read or written. */
 async function emptyHome(t: TestContext): Promise<string> {
   const home = await tempDir(t, 'treesync-home-')
   await mkdir(join(home, '.ssh'), {mode: 0o700})
@@ -119,7 +119,7 @@ test('an unknown host key is refused with its fingerprint and how to add it', as
   const home = await emptyHome(t)
   const message = await refused(openSshSession(targetOf(s), {home, sshKey: s.clientKey, agent: false}), /^host key of 127\.0\.0\.1:\d+ is not known \(ssh-ed25519 SHA256:/)
   assert.ok(message.includes(s.hostKey.fingerprint), message)
-  assert.ok(message.includes(`ssh-keyscan -p ${s.port} 127.0.0.1 >> ~/.ssh/known_hosts`), message)
+  assert.ok(message.includes(`ssh-keyscan -p ${s.port} 127.0.0.1 | ssh-keygen -lf - must show the same; then ssh-keyscan -p ${s.port} 127.0.0.1 >> ~/.ssh/known_hosts`), message)
   await assert.rejects(readFile(join(home, '.ssh', 'known_hosts')), 'nothing was added to known_hosts')
 })
 
