@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'REPLICA_NOT_DIR'
   | 'ROOTS_OVERLAP'
   | 'BAD_ROOT'
-  | 'ROOT_UNSUPPORTED'
   | 'ROOT_UNREACHABLE'
   | 'LOG_UNWRITABLE'
   | 'NOT_CONFIRMED'

@@ -1,16 +1,16 @@
 import {readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, resolve, sep} from 'node:path'
 
-import {localPathOf} from './backend/local-roots.js'
 import {RemoteConnections} from './backend/remote-connections.js'
-import {parseRootSpec, type RootSpec} from './backend/root-spec.js'
+import {formatRootSpec, parseRootSpec, type RootSpec} from './backend/root-spec.js'
 import {resolveSftpRoot} from './backend/sftp/resolve-sftp-root.js'
 import {describeFsError, TreesyncError} from './errors.js'
 
 /**
  * The two roots of a sync: a local one as its real absolute path (symlinks resolved), a
  * remote one as its canonical URL (`sftp://user@host:port/absolute/path`, resolved on the
- * server). `parseRootSpec` tells the kinds apart: an absolute path is always local.
+ * server; `s3://bucket/prefix`). `parseRootSpec` tells the kinds apart: an absolute path
+ * is always local.
  */
 export interface Roots {
   source: string
@@ -32,18 +32,15 @@ export interface RootOptions {
 }
 
 /**
- * Validates and resolves SOURCE and REPLICA, each a root spec (a local path, `host:path`
- * or `sftp://…`; `s3://…` is refused before anything is touched): the source must be an
- * existing directory, the replica a directory or absent (its parent present, unless
- * `mkpath`), and neither may contain the other once symlinks are resolved (syncing a tree
- * into itself would recurse or delete the source). A remote root is resolved on its
- * server, through a connection from `options.remotes`.
+ * Validates and resolves SOURCE and REPLICA, each a root spec (a local path, `host:path`,
+ * `sftp://…` or `s3://…`): the source must be an existing directory, the replica a
+ * directory or absent (its parent present, unless `mkpath`), and neither may contain the
+ * other once symlinks are resolved (syncing a tree into itself would recurse or delete the
+ * source). A remote root is resolved on its server, through a connection from
+ * `options.remotes`; an S3 root's bucket must be reachable (a prefix needs no creating).
  */
 export async function resolveRoots(sourceSpec: string, replicaSpec: string, options: RootOptions = {}): Promise<Roots> {
   const specs = {source: parseRootSpec(sourceSpec, 'SOURCE'), replica: parseRootSpec(replicaSpec, 'REPLICA')}
-  for (const [role, spec, text] of [['SOURCE', specs.source, sourceSpec], ['REPLICA', specs.replica, replicaSpec]] as const) {
-    if (spec.kind === 's3') localPathOf(spec, text, role)
-  }
   if (specs.source.kind === 'local' && specs.replica.kind === 'local') return await resolveLocalRoots(specs.source.path, specs.replica.path, options)
   const {remotes} = options
   const connections = remotes ?? new RemoteConnections()
@@ -59,7 +56,11 @@ export async function resolveRoots(sourceSpec: string, replicaSpec: string, opti
 
 async function resolveOne(spec: RootSpec, role: 'source' | 'replica', remotes: RemoteConnections, options: RootOptions): Promise<{text: string; exists: boolean}> {
   if (spec.kind === 'sftp') return await resolveSftpRoot(spec, role, await remotes.ssh.session(spec), options)
-  if (spec.kind !== 'local') throw new TreesyncError('ROOT_UNSUPPORTED', `${role} ${spec.kind} roots are not supported`)
+  if (spec.kind === 's3') {
+    await remotes.s3.checkBucket(spec)
+    // A source prefix with no object under it is an empty tree, as it is to rclone and the aws CLI.
+    return {text: formatRootSpec(spec), exists: true}
+  }
   if (role === 'source') return {text: await resolveLocalSource(spec.path), exists: true}
   const {real, exists} = await resolveLocalReplica(spec.path, options)
   return {text: real, exists}
@@ -68,7 +69,7 @@ async function resolveOne(spec: RootSpec, role: 'source' | 'replica', remotes: R
 /**
  * Two remote folders on one server may still nest, however differently they are spelled
  * (an alias and its address, two users): refused like local ones, by the server's
- * identity and the paths as resolved there.
+ * identity and the paths as resolved there. Two prefixes of one bucket nest the same way.
  */
 async function refuseRemoteOverlap(remotes: RemoteConnections, source: string, replica: string): Promise<void> {
   const [s, r] = await Promise.all([remotes.identityOf(source), remotes.identityOf(replica)])

@@ -46,6 +46,10 @@ export const syncFlags = {
     helpValue: 'FILE',
   }),
   'known-hosts': Flags.string({description: "known_hosts file to check SFTP servers' host keys against (default: ~/.ssh/known_hosts)", helpValue: 'FILE'}),
+  's3-endpoint': Flags.string({
+    description: 'endpoint of an S3-compatible store for s3:// roots, addressed path-style (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS S3)',
+    helpValue: 'URL',
+  }),
 }
 
 /** The guard against syncing an empty or unmounted source over a full replica. */

@@ -49,6 +49,7 @@ export interface SessionFlags {
   mkpath?: boolean
   'ssh-key'?: string
   'known-hosts'?: string
+  's3-endpoint'?: string
 }
 
 /** What a command works with: resolved roots, the logger, and output styles. */
@@ -82,7 +83,10 @@ export async function openSession(
   flags: SessionFlags,
   consoleLog: 'stdout' | 'stderr' | false,
 ): Promise<Session> {
-  const remotes = new RemoteConnections({ssh: {sshKey: flags['ssh-key'], knownHosts: flags['known-hosts']}})
+  const remotes = new RemoteConnections({
+    ssh: {sshKey: flags['ssh-key'], knownHosts: flags['known-hosts']},
+    s3: {endpoint: flags['s3-endpoint'], cacheDir: flags['no-cache'] ? undefined : cacheDirectory(flags['cache-dir'])},
+  })
   try {
     return await openSessionWith(remotes, source, replica, flags, consoleLog)
   } catch (error) {

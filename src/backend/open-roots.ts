@@ -3,7 +3,6 @@ import {mkdir} from 'node:fs/promises'
 import type {Backend} from './backend.js'
 import type {Capabilities} from './capabilities.js'
 import {LocalBackend, type LocalBackendOptions} from './local/local-backend.js'
-import {localPathOf} from './local-roots.js'
 import {RemoteConnections} from './remote-connections.js'
 import {parseRootSpec} from './root-spec.js'
 
@@ -28,8 +27,7 @@ export interface OpenRootsOptions {
 
 /**
  * Opens SOURCE and REPLICA, as resolved (`resolveRoots`) or as a plan names them, as
- * backends of their kind. Roots of a kind with no backend (S3, for now) are refused
- * before anything is created.
+ * backends of their kind.
  */
 export async function openRootBackends(roots: {source: string; replica: string}, options: OpenRootsOptions = {}): Promise<RootBackends> {
   const remote = [roots.source, roots.replica].some((text) => parseRootSpec(text).kind !== 'local')
@@ -60,7 +58,11 @@ export async function openRootBackend(text: string, role: 'source' | 'replica', 
     const {openSftpBackend} = await import('./sftp/open-sftp-backend.js')
     return await openSftpBackend(spec, text, options.remotes, role === 'replica' && options.createReplica === true)
   }
-  const path = localPathOf(spec, text, role.toUpperCase())
+  if (spec.kind === 's3') {
+    if (!options.remotes) throw new Error(`opening ${text} needs the run's remote connections`)
+    return await options.remotes.s3.backend(spec, text)
+  }
+  const path = spec.path
   if (role === 'source') return new LocalBackend(path, {capabilities: options.localSourceCapabilities})
   if (options.createReplica) await mkdir(path, {recursive: true})
   return new LocalBackend(path, options.localReplica)

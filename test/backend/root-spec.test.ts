@@ -3,7 +3,6 @@ import {describe, test} from 'node:test'
 
 import fc from 'fast-check'
 
-import {localPathOf} from '../../src/backend/local-roots.js'
 import {formatRootSpec, parseRootSpec, type RootSpec} from '../../src/index.js'
 
 /** Text as given, the spec it names, and its canonical text. */
@@ -160,19 +159,5 @@ describe('canonical text round-trips', () => {
         assert.deepEqual(parseRootSpec(text), {...spec}, text)
       }),
     )
-  })
-})
-
-describe('localPathOf: roots without a backend yet are refused', () => {
-  test('an S3 root', () => {
-    assert.throws(() => localPathOf(parseRootSpec('s3://bucket/p'), 's3://bucket/p', 'REPLICA'), (error: Error & {code?: string}) => {
-      assert.equal(error.code, 'ROOT_UNSUPPORTED')
-      assert.equal(error.message, 'S3 roots are not supported yet (support is coming): REPLICA s3://bucket/p')
-      return true
-    })
-  })
-
-  test('a local root comes back as given', () => {
-    assert.equal(localPathOf(parseRootSpec('./a:b'), './a:b', 'SOURCE'), './a:b')
   })
 })

@@ -1,16 +1,7 @@
 import {HeadBucketCommand, S3Client} from '@aws-sdk/client-s3'
 
 import {rootFailure, type S3Place} from './s3-errors.js'
-
-/** How S3 roots are reached: the command line's `--s3-endpoint`, and the environment. */
-export interface S3Settings {
-  /** `--s3-endpoint URL`; else `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL` from the environment. */
-  endpoint?: string
-  /** Overrides the region the AWS chain finds (tests); else `AWS_REGION`, the profile's, or `us-east-1`. */
-  region?: string
-  /** The environment to read (tests pass their own); `process.env` by default. */
-  env?: NodeJS.ProcessEnv
-}
+import {endpointOf, type S3Settings} from './s3-settings.js'
 
 /** The region when the chain names none: the one every S3-compatible server accepts. */
 export const DEFAULT_REGION = 'us-east-1'
@@ -20,18 +11,6 @@ export const DEFAULT_REGION = 'us-east-1'
  * network, yet a user waits seconds, not the OS's two minutes (the SDK retries twice).
  */
 const CONNECT_TIMEOUT_MS = 10_000
-
-/** The endpoint a run uses, or undefined for AWS itself (the SDK then picks it by region). */
-export function endpointOf(settings: S3Settings): string | undefined {
-  const env = settings.env ?? process.env
-  const endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL
-  return endpoint === '' ? undefined : endpoint
-}
-
-/** How the endpoint is named in messages: the URL, or `AWS S3` for the default. */
-export function endpointLabel(settings: S3Settings): string {
-  return endpointOf(settings) ?? 'AWS S3'
-}
 
 /**
  * The S3 client of a run, configured as the contract says:
@@ -49,6 +28,10 @@ export function endpointLabel(settings: S3Settings): string {
  * - the SDK's retries with backoff (3 attempts, throttling included).
  */
 export function createS3Client(settings: S3Settings = {}): S3Client {
+  // The SDK range is pinned to releases that run on Node 20 (the README says so); its
+  // multi-line warning about later releases needing Node 22 would garble every run's
+  // output. A user who sets the variable keeps their choice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const endpoint = endpointOf(settings)
   return new S3Client({
     ...(endpoint === undefined ? {} : {endpoint, forcePathStyle: true}),

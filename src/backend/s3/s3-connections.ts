@@ -1,61 +1,102 @@
 import type {S3Client} from '@aws-sdk/client-s3'
 
-import type {S3RootSpec} from '../root-spec.js'
+import {formatRootSpec, type S3RootSpec} from '../root-spec.js'
 import type {ConditionalWrites} from './conditional-writes.js'
-import {S3Backend} from './s3-backend.js'
-import {checkBucket, createS3Client, endpointLabel, type S3Settings} from './s3-client.js'
+import {FileMetadataCache, metadataCacheFile} from './metadata-cache-file.js'
+import type {S3Backend} from './s3-backend.js'
 import {MemoryMetadataCache, type S3MetadataCache} from './s3-entry.js'
 import type {S3Place} from './s3-errors.js'
-import {S3Keys} from './s3-keys.js'
-import {S3Requests} from './s3-requests.js'
+import {endpointLabel, type S3Settings} from './s3-settings.js'
+
+/** How a run reaches S3: where, and where its metadata records are kept between runs. */
+export interface S3Options extends S3Settings {
+  /** The cache directory: each root's metadata records are kept there (none: in memory for the run). */
+  cacheDir?: string
+}
 
 /**
- * The S3 side of a run's connections (what `RemoteConnections.ssh` is for SFTP, to be
- * wired in beside it): one client for the run, made when a root first needs it and kept
- * across watch cycles; each bucket checked once (HeadBucket) before its first backend
- * opens; one metadata cache shared by the run's backends, so a watch cycle lists an
- * unchanged tree without a HEAD; and what each bucket was found to honour of conditional
- * writes, probed once per bucket, not per backend.
+ * The S3 side of a run's connections (beside `RemoteConnections.ssh`): one client for the
+ * run, made when a root first needs it and kept across watch cycles; each bucket checked
+ * once (HeadBucket) before its first backend opens; one metadata cache per root, kept in
+ * the cache directory across runs, so a plan of an unchanged tree lists without a HEAD;
+ * and what each bucket was found to honour of conditional writes, probed once per bucket.
+ * The AWS SDK is loaded when a first S3 root is opened, never by a run without one.
  */
 export class S3Connections {
   private client: S3Client | undefined
   private readonly checked = new Map<string, Promise<void>>()
   private readonly conditionals = new Map<string, ConditionalWrites>()
+  private readonly caches = new Map<string, Promise<S3MetadataCache>>()
 
-  constructor(
-    private readonly settings: S3Settings = {},
-    /** Records of object metadata by change token (persisting them across runs is the caller's). */
-    readonly metadataCache: S3MetadataCache = new MemoryMetadataCache(),
-  ) {}
+  constructor(private readonly options: S3Options = {}) {}
+
+  /** How the endpoint is named in messages and identities: its URL, or `AWS S3`. */
+  get endpoint(): string {
+    return endpointLabel(this.options)
+  }
 
   /**
-   * A backend on the objects under `spec`'s prefix, once its bucket is known to be
-   * reachable (ROOT_UNREACHABLE otherwise: a dead endpoint, refused credentials, a
-   * missing bucket, naming the bucket and the endpoint). `text`: the root as the user or
-   * the plan names it. Nothing needs creating for a replica: a prefix exists once written.
+   * Checks that `spec`'s bucket can be reached with the credentials (once per bucket per
+   * run; a failure is not kept, so a watch's next cycle tries again). Throws
+   * ROOT_UNREACHABLE naming the bucket and the endpoint.
    */
-  async backend(spec: S3RootSpec, text: string): Promise<S3Backend> {
-    const client = (this.client ??= createS3Client(this.settings))
-    const place: S3Place = {bucket: spec.bucket, endpoint: endpointLabel(this.settings)}
-    const check = this.checked.get(spec.bucket) ?? checkBucket(client, place)
+  async checkBucket(spec: S3RootSpec): Promise<void> {
+    const client = await this.clientOf()
+    const {checkBucket} = await import('./s3-client.js')
+    const check = this.checked.get(spec.bucket) ?? checkBucket(client, this.placeOf(spec))
     this.checked.set(spec.bucket, check)
-    // A failed check is not kept: the next cycle of a watch tries again.
     await check.catch((error: unknown) => {
       this.checked.delete(spec.bucket)
       throw error
     })
-    const keys = new S3Keys(spec.bucket, spec.prefix)
-    return new S3Backend(new S3Requests(client, place), keys, text, {
-      metadataCache: this.metadataCache,
+  }
+
+  /**
+   * A backend on the objects under `spec`'s prefix, once its bucket is known to be
+   * reachable. `text`: the root as the user or the plan names it. Nothing needs creating
+   * for a replica: a prefix exists once written.
+   */
+  async backend(spec: S3RootSpec, text: string): Promise<S3Backend> {
+    await this.checkBucket(spec)
+    const [{S3Backend}, {S3Requests}, {S3Keys}] = await Promise.all([import('./s3-backend.js'), import('./s3-requests.js'), import('./s3-keys.js')])
+    return new S3Backend(new S3Requests(await this.clientOf(), this.placeOf(spec)), new S3Keys(spec.bucket, spec.prefix), text, {
+      metadataCache: await this.metadataCacheOf(spec),
       conditionalWrites: this.conditionals.get(spec.bucket),
       onConditionalWrites: (found) => this.conditionals.set(spec.bucket, found),
     })
   }
 
-  /** Ends the client's connections; a later `backend` makes a new client. */
-  close(): void {
+  /** Saves the metadata records and ends the client's connections; a later `backend` makes a new client. */
+  async close(): Promise<void> {
+    const caches = await Promise.all(this.caches.values())
+    this.caches.clear()
+    // A cache that cannot be written costs the next run HEADs, nothing more.
+    await Promise.all(caches.map((cache) => (cache instanceof FileMetadataCache ? cache.save().catch(() => undefined) : undefined)))
     this.client?.destroy()
     this.client = undefined
     this.checked.clear()
+  }
+
+  private async clientOf(): Promise<S3Client> {
+    if (!this.client) {
+      const {createS3Client} = await import('./s3-client.js')
+      this.client ??= createS3Client(this.options)
+    }
+    return this.client
+  }
+
+  private placeOf(spec: S3RootSpec): S3Place {
+    return {bucket: spec.bucket, endpoint: this.endpoint}
+  }
+
+  private metadataCacheOf(spec: S3RootSpec): Promise<S3MetadataCache> {
+    const root = formatRootSpec(spec)
+    let cache = this.caches.get(root)
+    if (!cache) {
+      const {cacheDir} = this.options
+      cache = cacheDir === undefined ? Promise.resolve(new MemoryMetadataCache()) : FileMetadataCache.open(metadataCacheFile(cacheDir, this.endpoint, root))
+      this.caches.set(root, cache)
+    }
+    return cache
   }
 }

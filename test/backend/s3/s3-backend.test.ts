@@ -175,6 +175,6 @@ test('the run\'s connections: backends on two prefixes of one bucket, through on
     }
     await assert.rejects(connections.backend({kind: 's3', bucket: 'missing-bucket', prefix: ''}, 's3://missing-bucket'), {code: 'ROOT_UNREACHABLE', message: /missing-bucket.*no such bucket/})
   } finally {
-    connections.close()
+    await connections.close()
   }
 })

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, test} from 'node:test'
 
-import {createS3Client, DEFAULT_REGION, endpointLabel, endpointOf} from '../../../src/backend/s3/s3-client.js'
+import {createS3Client, DEFAULT_REGION} from '../../../src/backend/s3/s3-client.js'
+import {endpointLabel, endpointOf} from '../../../src/backend/s3/s3-settings.js'
 import {isNotFound, isPreconditionFailed, rootFailure, s3Failure} from '../../../src/backend/s3/s3-errors.js'
 import {TreesyncError} from '../../../src/errors.js'
 
