@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {radosgwForSuite} from '../helpers/radosgw-server.js'
+import {snapshotTree} from '../helpers/tree-snapshot.js'
 import {FIXED_MTIME_MS, setTime, type EntrySpec} from '../helpers/tree-builder.js'
 import {assertS3Mirror, countingProxy, listKeys, localTree, md5, putObject, s3Env, s3Tree} from './s3-support.js'
 import {cliTrees, operationLines, parseJson, workspace, type PlanJson} from './support.js'
@@ -70,6 +71,8 @@ test('S3 → local from a prefix of a bucket other tools wrote: files with their
     {path: 'index.html', type: 'file', md5: md5('<h1>hi</h1>'), mtimeMs: T0 + 5},
   ])
   assert.deepEqual(await s3Tree(s, bucket, 'site'), await localTree(rep))
+  // S3 keeps no folder mtimes: the local folders keep the time they were made, not 0 (1970).
+  for (const dir of (await snapshotTree(rep)).filter((e) => e.type === 'dir')) assert.ok(dir.mtimeMs! > T0, `${dir.path}: ${new Date(dir.mtimeMs!).toISOString()}`)
   await assertNoChanges(await ws.cli(['plan', `s3://${bucket}/site`, rep, '--detailed-exitcode', ...endpointArgs()], {env: s3Env(s)}))
 })
 

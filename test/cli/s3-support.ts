@@ -173,6 +173,8 @@ export async function countingProxy(t: TestContext, target: string): Promise<Cou
     req.pipe(forward)
   })
   server.on('connection', () => connections++)
+  // Idle keep-alive connections are not closed under the client during a test (5 s by default).
+  server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.after(async () => {
     server.closeAllConnections()
