@@ -53,6 +53,13 @@ test('an S3 root out of reach is one line naming the bucket and endpoint, exit 1
       new RegExp(`^Error: bucket ${bucket} at ${at(s.endpoint)}: no AWS credentials found`),
     ],
     ['a malformed endpoint', ['apply', src, `s3://${bucket}/p`, '--auto-approve', '--s3-endpoint', 'ftp://x'], {}, /^Error: the S3 endpoint "ftp:\/\/x" is not an http:\/\/ or https:\/\/ URL$/],
+    [
+      // The SDK takes an empty AWS_ENDPOINT_URL_S3 as unset and uses AWS_ENDPOINT_URL: so must the messages (and identities).
+      'an empty AWS_ENDPOINT_URL_S3 beside AWS_ENDPOINT_URL',
+      ['plan', src, `s3://${bucket}/p`],
+      {AWS_ENDPOINT_URL_S3: '', AWS_ENDPOINT_URL: 'http://127.0.0.1:9'},
+      new RegExp(`^Error: bucket ${bucket} at http://127\\.0\\.0\\.1:9: cannot reach the endpoint \\(connection refused\\)$`),
+    ],
     ['a malformed endpoint from the environment', ['plan', src, `s3://${bucket}/p`], {AWS_ENDPOINT_URL: 'not a url'}, /^Error: the S3 endpoint "not a url" is not an http/],
   ]
   for (const [what, args, env, message] of cases) {
