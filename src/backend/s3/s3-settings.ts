@@ -21,7 +21,8 @@ export interface S3Settings {
  */
 export function endpointOf(settings: S3Settings): string | undefined {
   const env = settings.env ?? process.env
-  const endpoint = settings.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL
+  // An empty variable is unset, as the SDK takes it (it then uses the next one).
+  const endpoint = settings.endpoint ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL)
   if (endpoint === undefined || endpoint === '') return undefined
   let protocol: string | undefined
   try {
