@@ -83,6 +83,18 @@ test('an S3 root out of reach is one line naming the bucket and endpoint, exit 1
   assert.deepEqual(await listKeys(s, bucket), ['p/a.txt'])
 })
 
+test('a source prefix with nothing under it (a typo) is an empty tree: the delete-all guard refuses to empty the replica', async (t) => {
+  const {ws, rep} = await cliTrees(t, REPLICA, REPLICA)
+  const s = server()
+  const bucket = await s.createBucket('cli-typo')
+  await putObject(s, bucket, 'photos/a.txt', 'old a', FIXED_MTIME_MS)
+  const before = await snapshotTree(rep)
+  const result = await ws.cli(['apply', `s3://${bucket}/fotos`, rep, '--auto-approve', '--s3-endpoint', s.endpoint], {env: s3Env(s)})
+  assert.equal(result.code, 1, result.stdout + result.stderr)
+  assert.match(result.stderr, /refusing to apply: the plan removes all 2 entries of the replica while the source holds 0 entries: is the source s3:\/\/\S+\/fotos empty/)
+  assert.deepEqual(await snapshotTree(rep), before, 'nothing deleted')
+})
+
 test('kill -9 mid-upload: nothing under the final key; the next apply converges and leaves no pending upload or claim', async (t) => {
   const big = randomBytes(64 * 1024 * 1024)
   const {ws, src} = await cliTrees(t, [

@@ -7,7 +7,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {radosgwForSuite} from '../helpers/radosgw-server.js'
 import type {EntrySpec} from '../helpers/tree-builder.js'
 import {eventually, logLines, startCli} from '../watch/watch-process.js'
-import {assertS3Mirror, countingProxy, s3Env, type SeenRequest} from './s3-support.js'
+import {assertRefused, assertS3Mirror, countingProxy, s3Env, type SeenRequest} from './s3-support.js'
 import {cliTrees} from './support.js'
 
 const server = radosgwForSuite()
@@ -58,13 +58,14 @@ test('a warm plan of an unchanged S3 replica lists and makes no HEAD: the metada
   assert.equal(warm.filter(isListing).length, 5, `one listing per directory (the root, d0, d1, d2, empty):\n${summary}`)
 })
 
-test('watch with an S3 replica keeps one client across cycles: one bucket check, no new connections, a change between cycles arrives', async (t) => {
+test('watch with an S3 replica keeps one client across cycles: one bucket check, no new connections, a change between cycles arrives; it holds the replica lock', async (t) => {
   const {ws, src} = await cliTrees(t, SOURCE)
   const s = server()
   const bucket = await s.createBucket('cli-watch')
   const proxy = await countingProxy(t, s.endpoint)
   const log = join(ws.dir, 'watch.log')
-  const watch = startCli(t, ['watch', src, `s3://${bucket}/w`, '0.3', log, '--cache-dir', join(ws.dir, 'cache'), '--s3-endpoint', proxy.endpoint], {...ws.env, ...s3Env(s)})
+  const common = ['--cache-dir', join(ws.dir, 'cache'), '--s3-endpoint', proxy.endpoint]
+  const watch = startCli(t, ['watch', src, `s3://${bucket}/w`, '0.3', log, ...common], {...ws.env, ...s3Env(s)})
   const idleCycles = async (): Promise<number> => (await logLines(log)).filter((l) => / cycle \d+: no changes/.test(l)).length
   await eventually(() => assertS3Mirror(s, bucket, 'w', src), 20_000, 'the first mirror')
   await eventually(async () => (await idleCycles()) >= 2, 20_000, `idle cycles after the first mirror (${watch.output()})`)
@@ -78,6 +79,9 @@ test('watch with an S3 replica keeps one client across cycles: one bucket check,
   // A client per cycle would open a connection per cycle at least.
   assert.ok(proxy.connections - connections <= 1, `${proxy.connections - connections} connections opened over 4 cycles`)
   assert.deepEqual((await logLines(log)).filter((l) => / (ERROR|WARN) /.test(l)), [])
+  // One writer per replica: an apply to it while the watch runs is refused (its lock stands in the cache directory).
+  const second = await ws.cli(['apply', src, `s3://${bucket}/w/`, '--auto-approve', ...common], {env: s3Env(s)})
+  assertRefused(second, /^Error: replica s3:\/\/\S+\/w is locked by another treesync process \(pid \d+\)$/)
   watch.child.kill('SIGTERM')
   assert.equal(await watch.exited, 0, watch.output())
 })
