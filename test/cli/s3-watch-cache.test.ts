@@ -85,3 +85,20 @@ test('watch with an S3 replica keeps one client across cycles: one bucket check,
   watch.child.kill('SIGTERM')
   assert.equal(await watch.exited, 0, watch.output())
 })
+
+test('one S3 replica, one writer, however the endpoint is spelled (a trailing slash, an upper-case scheme)', {todo: 'src bug: the stand-in lock of an S3 replica is keyed on the endpoint as typed, not normalised'}, async (t) => {
+  const {ws, src} = await cliTrees(t, SOURCE)
+  const s = server()
+  const bucket = await s.createBucket('cli-lock')
+  const url = `s3://${bucket}/l`
+  const cache = ['--cache-dir', join(ws.dir, 'cache')]
+  const log = join(ws.dir, 'watch.log')
+  const watch = startCli(t, ['watch', src, url, '3600', log, ...cache, '--s3-endpoint', s.endpoint], {...ws.env, ...s3Env(s)})
+  await eventually(async () => (await logLines(log)).some((l) => / cycle 1: /.test(l)), 20_000, `the first cycle (${watch.output()})`)
+  for (const endpoint of [`${s.endpoint}/`, s.endpoint.replace('http:', 'HTTP:')]) {
+    const second = await ws.cli(['apply', src, url, '--auto-approve', ...cache, '--s3-endpoint', endpoint], {env: s3Env(s)})
+    assertRefused(second, /^Error: replica s3:\/\/\S+\/l is locked by another treesync process \(pid \d+\)$/)
+  }
+  watch.child.kill('SIGTERM')
+  assert.equal(await watch.exited, 0, watch.output())
+})
