@@ -15,6 +15,7 @@ import type {S3Keys} from './s3-keys.js'
 import {entriesOfListing} from './s3-listing.js'
 import {encodeMtime, freeMd5Of, MTIME_KEY} from './s3-metadata.js'
 import type {HeadResult, S3Requests} from './s3-requests.js'
+import {TreeListing} from './tree-listing.js'
 import {abortClaimedUploads} from './upload-claims.js'
 import {uploadObject, type UploadTarget} from './upload-object.js'
 
@@ -53,6 +54,7 @@ export class S3Backend implements Backend {
   readonly capabilities: Capabilities = S3_CAPABILITIES
   private readonly cache: S3MetadataCache
   private readonly heads: Limiter
+  private readonly tree: TreeListing
   private conditional: Promise<ConditionalWrites> | undefined
   private readonly onConditionalWrites: ((found: ConditionalWrites) => void) | undefined
 
@@ -65,6 +67,7 @@ export class S3Backend implements Backend {
   ) {
     this.cache = options.metadataCache ?? new MemoryMetadataCache()
     this.heads = new Limiter(options.headConcurrency ?? 16)
+    this.tree = new TreeListing(requests, keys.base)
     this.onConditionalWrites = options.onConditionalWrites
     const known = options.conditionalWrites
     if (known) this.conditional = Promise.resolve(known === 'assume-none' ? NO_CONDITIONAL_WRITES : known)
@@ -72,12 +75,18 @@ export class S3Backend implements Backend {
 
   async list(dir: string): Promise<ListedEntry[]> {
     return withRootPath(dir, async () => {
-      const listing = await this.requests.listDirectory(this.keys.dirPrefix(dir))
+      const prefix = this.keys.dirPrefix(dir)
+      const listing = (await this.tree.take(prefix)) ?? (await this.requests.listDirectory(prefix))
       if (dir !== '' && listing.prefixes.length === 0 && listing.objects.length === 0) {
         throw Object.assign(new Error(`no such directory: ${this.root}/${dir}`), {code: 'ENOENT', path: dir})
       }
       return entriesOfListing(this.keys, dir, listing, (o) => this.entryOfListed(o.key, o))
     })
+  }
+
+  /** A scan begins: the whole tree is listed flat, in few requests (see `TreeListing`). */
+  willListTree(): void {
+    this.tree.start()
   }
 
   async stat(path: string): Promise<BackendEntry | undefined> {
