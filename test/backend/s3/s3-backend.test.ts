@@ -178,3 +178,23 @@ test('the run\'s connections: backends on two prefixes of one bucket, through on
     await connections.close()
   }
 })
+
+test('a folder another tool made without a marker keeps existing when its last file is deleted (the next plan finds it)', async () => {
+  const {backend, requests, keys} = await subject()
+  await requests.put({Key: keys.fileKey('d/f'), Body: 'x'})
+  await backend.remove('d/f', {type: 'file'})
+  assert.deepEqual((await backend.list('')).map((e) => [e.name, e.type]), [['d', 'dir']])
+  assert.deepEqual(await requests.keysUnder(keys.base, 5), [keys.markerKey('d')], 'a marker holds it')
+  await backend.rmdir('d')
+  assert.deepEqual(await requests.keysUnder(keys.base, 5), [])
+})
+
+test('a scan lists the tree flat: one request per top-level folder, each folder then served without a request', async () => {
+  const {backend, requests, keys, sent} = await subject()
+  for (const top of ['a', 'b']) for (const dir of ['1', '2', '3']) await requests.put({Key: keys.fileKey(`${top}/${dir}/f`), Body: 'x'})
+  sent.length = 0
+  backend.willListTree()
+  assert.deepEqual((await backend.list('')).map((e) => e.name).sort(), ['a', 'b'])
+  for (const top of ['a', 'b']) for (const dir of ['1', '2', '3']) assert.equal((await backend.list(`${top}/${dir}`)).length, 1)
+  assert.deepEqual(sent.filter((name) => name === 'ListObjectsV2Command').length, 3, sent.join(' '))
+})
