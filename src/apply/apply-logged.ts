@@ -65,8 +65,10 @@ async function applyWithRecording(plan: Plan, settings: Pick<SyncSettings, 'conc
     throw error
   }
   await recorder?.finish()
-  // With the replica out of reach there is nothing to stat: its files are hashed again next time.
-  if (cache && !localReplica && !result.unreachable && result.applied.length > 0) await recordRemotely(plan, cache, result, run)
+  // With the replica out of reach there is nothing to stat: its files are hashed again next
+  // time. A replica whose listings carry MD5s (S3's ETags) needs no record: nothing is hashed.
+  const freeMd5 = plan.capabilities?.replica.freeHashes.includes('md5') === true
+  if (cache && !localReplica && !freeMd5 && !result.unreachable && result.applied.length > 0) await recordRemotely(plan, cache, result, run)
   return result
 }
 

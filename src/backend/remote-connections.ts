@@ -39,7 +39,7 @@ export class RemoteConnections {
    */
   async identityOf(root: string): Promise<RemoteRootIdentity | undefined> {
     const spec = parseRootSpec(root)
-    if (spec.kind === 's3') return {server: `s3 ${this.s3.endpoint} ${spec.bucket}`, path: `/${spec.prefix}`}
+    if (spec.kind === 's3') return {server: `s3 ${this.s3.endpointIdentity} ${spec.bucket}`, path: `/${spec.prefix}`}
     if (spec.kind !== 'sftp') return undefined
     const session = await this.ssh.session(spec)
     return {server: `ssh ${session.hostKeyFingerprint}`, path: spec.path}

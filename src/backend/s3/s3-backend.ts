@@ -107,8 +107,10 @@ export class S3Backend implements Backend {
   async writeFile(path: string, from: SourceFile, attributes: WriteAttributes, expected: ExpectedState): Promise<void> {
     return withRootPath(path, async () => {
       let replaced: string | undefined
-      await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
-      this.entries.forget(replaced, attributes.mtimeMs, attributes.md5)
+      const startedMs = Date.now()
+      const etag = await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
+      this.entries.forget(path, replaced, attributes.mtimeMs, attributes.md5)
+      if (etag !== undefined) this.entries.wrote(path, {etag, size: attributes.size}, startedMs, Date.now(), attributes.mtimeMs)
     })
   }
 
@@ -203,7 +205,7 @@ export class S3Backend implements Backend {
         if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made', path)
         throw error
       })
-      this.entries.forget(found.entry.changeToken, change.mtimeMs, found.entry.md5)
+      this.entries.forget(path, found.entry.changeToken, change.mtimeMs, found.entry.md5)
     })
   }
 

@@ -35,11 +35,18 @@ export function createS3Client(settings: S3Settings = {}): S3Client {
   const endpoint = endpointOf(settings)
   return new S3Client({
     ...(endpoint === undefined ? {} : {endpoint, forcePathStyle: true}),
-    region: settings.region ?? (() => chainRegion(settings.env ?? process.env)),
+    // Asked for on every request: the chain is read once per client.
+    region: settings.region ?? once(() => chainRegion(settings.env ?? process.env)),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {connectionTimeout: CONNECT_TIMEOUT_MS},
   })
+}
+
+/** `make`, called the first time only; its promise is shared by every later call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined
+  return () => (made ??= make())
 }
 
 /**

@@ -6,7 +6,7 @@ import {FileMetadataCache, metadataCacheFile} from './metadata-cache-file.js'
 import type {S3Backend} from './s3-backend.js'
 import {MemoryMetadataCache, type S3MetadataCache} from './s3-entry.js'
 import type {S3Place} from './s3-errors.js'
-import {endpointLabel, type S3Settings} from './s3-settings.js'
+import {endpointLabel, endpointOf, type S3Settings} from './s3-settings.js'
 
 /** How a run reaches S3: where, and where its metadata records are kept between runs. */
 export interface S3Options extends S3Settings {
@@ -30,9 +30,18 @@ export class S3Connections {
 
   constructor(private readonly options: S3Options = {}) {}
 
-  /** How the endpoint is named in messages and identities: its URL, or `AWS S3`. */
+  /** How the endpoint is named in messages: its URL as given, or `AWS S3`. */
   get endpoint(): string {
     return endpointLabel(this.options)
+  }
+
+  /**
+   * The endpoint as one server has one name (for the replica lock and overlapping
+   * roots): `HTTP://Host:80/` and `http://host` are one endpoint.
+   */
+  get endpointIdentity(): string {
+    const endpoint = endpointOf(this.options)
+    return endpoint === undefined ? 'AWS S3' : new URL(endpoint).href.replace(/\/+$/, '')
   }
 
   /**

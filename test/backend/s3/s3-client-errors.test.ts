@@ -47,6 +47,18 @@ describe('S3 client settings', () => {
     assert.deepEqual(regions, ['eu-west-3', 'ap-south-1', 'sa-east-1'])
     assert.equal(DEFAULT_REGION, 'us-east-1')
   })
+
+  test('the region chain is read once per client, not for every request (it made a client each time)', async () => {
+    const env = {AWS_REGION: 'eu-north-1'}
+    const client = createS3Client({env})
+    try {
+      assert.equal(await client.config.region(), 'eu-north-1')
+      env.AWS_REGION = 'us-west-2'
+      assert.equal(await client.config.region(), 'eu-north-1')
+    } finally {
+      client.destroy()
+    }
+  })
 })
 
 describe('S3 failures', () => {
