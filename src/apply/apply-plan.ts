@@ -93,7 +93,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions = {}): Promise
   const {source, replica} = (options.backends ?? opened)!
   const workers = opened?.replica instanceof LocalBackend ? opened.replica.copyWorkers : 0
   try {
-    await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica)}, result, options, workers)
+    await applyOperations(plan, {source, replica, dirTimes: new DirectoryTimes(replica, source)}, result, options, workers)
   } finally {
     await opened?.close()
   }

@@ -19,16 +19,28 @@ interface FinalMeta {
  * or removing an entry changes its directory's mtime. Directories the plan creates or
  * fixes get the planned mode and mtime; other directories whose entries apply changes get
  * back the mtime they had, since the plan did not name them.
+ *
+ * Directory mtimes are kept only where both roots keep directories (`emptyDirs`): a
+ * directory of an S3 source has no mtime to give (a folder made from it gets only its
+ * mode), one of an S3 replica none to set, so there nothing is read or set at all.
  */
 export class DirectoryTimes {
   private readonly original = new Map<string, Promise<number | undefined>>()
   private readonly planned = new Map<string, FinalMeta>()
   private readonly removed = new Set<string>()
 
-  constructor(private readonly replica: Backend) {}
+  private readonly mtimes: boolean
+
+  constructor(
+    private readonly replica: Backend,
+    source: Pick<Backend, 'capabilities'> = replica,
+  ) {
+    this.mtimes = source.capabilities.emptyDirs && replica.capabilities.emptyDirs
+  }
 
   /** Remembers a directory's mtime before apply first changes its entries. */
   rememberBefore(dir: string): Promise<unknown> {
+    if (!this.mtimes) return Promise.resolve()
     let known = this.original.get(dir)
     if (!known) {
       known = this.replica.stat(dir).then(
@@ -61,7 +73,8 @@ export class DirectoryTimes {
         const wanted = this.planned.get(dir)
         if (wanted) {
           // No chmod where the replica keeps no permission bits (FAT refuses it).
-          await this.replica.setMetadata(dir, this.replica.capabilities.modes ? wanted : {mtimeMs: wanted.mtimeMs})
+          const change = {...(this.replica.capabilities.modes ? {mode: wanted.mode} : {}), ...(this.mtimes ? {mtimeMs: wanted.mtimeMs} : {})}
+          if (change.mode !== undefined || change.mtimeMs !== undefined) await this.replica.setMetadata(dir, change)
           continue
         }
         const before = await this.original.get(dir)

@@ -10,7 +10,7 @@ export interface Capabilities {
   modes: boolean
   /** Symbolic links can be created (not on FAT or S3). */
   symlinks: boolean
-  /** An empty directory exists on its own (S3 needs a marker object). */
+  /** A directory exists on its own, with its own mtime (on S3 it is a key prefix: an empty one needs a marker object, and it keeps no mtime). */
   emptyDirs: boolean
   /** `A` and `a` are two names (not on FAT, exFAT or a case-insensitive volume). */
   caseSensitive: boolean

@@ -17,17 +17,23 @@ export interface Comparison {
   modes: boolean
   /** Names differ by case: false when the replica ignores case, so `A` there is the source's `a`. */
   caseSensitive: boolean
+  /**
+   * Directory mtimes are compared: only when both roots keep directories on their own
+   * (`emptyDirs`). On S3 a directory is a key prefix with no mtime to compare or set.
+   */
+  directoryMtimes: boolean
 }
 
 /** Exact comparison between two full POSIX trees. */
 export function exactComparison(compare: CompareMode): Comparison {
-  return {compare, mtimeWindowMs: 0, modes: true, caseSensitive: true}
+  return {compare, mtimeWindowMs: 0, modes: true, caseSensitive: true, directoryMtimes: true}
 }
 
 /**
  * The comparison for two roots: mtimes at the coarser precision of the two (a replica
  * that keeps whole seconds stores 12.7 s as 12 s, which must not count as a change), or
- * `--modify-window` when given; modes only where both keep them.
+ * `--modify-window` when given; modes only where both keep them, directory mtimes only
+ * where both keep directories.
  */
 export function comparisonFor(
   compare: CompareMode,
@@ -38,7 +44,14 @@ export function comparisonFor(
   // mtimes are whole milliseconds: within a precision of P ms, two readings differ by P-1 at most.
   const fromPrecision = Math.max(0, Math.ceil(coarsestNs / 1e6) - 1)
   const mtimeWindowMs = modifyWindowSeconds === undefined ? fromPrecision : Math.round(modifyWindowSeconds * 1000)
-  return {compare, mtimeWindowMs, modes: capabilities.source.modes && capabilities.replica.modes, caseSensitive: capabilities.replica.caseSensitive}
+  const {source, replica} = capabilities
+  return {
+    compare,
+    mtimeWindowMs,
+    modes: source.modes && replica.modes,
+    caseSensitive: replica.caseSensitive,
+    directoryMtimes: source.emptyDirs && replica.emptyDirs,
+  }
 }
 
 /** True when two mtimes are equal within the comparison's window. */
@@ -60,7 +73,8 @@ export function contentDifference(src: Entry, rep: Entry, comparison: Comparison
 /** Why the metadata of two entries of one type differ (mtime first, then mode), or undefined. */
 export function metadataDifference(src: Entry, rep: Entry, comparison: Comparison): Reason | undefined {
   if (src.type === 'symlink') return undefined
-  if (!sameMtime(src.mtimeMs, rep.mtimeMs, comparison)) return 'mtime'
+  const mtimes = src.type !== 'dir' || comparison.directoryMtimes
+  if (mtimes && !sameMtime(src.mtimeMs, rep.mtimeMs, comparison)) return 'mtime'
   if (comparison.modes && src.mode !== rep.mode) return 'mode'
   return undefined
 }

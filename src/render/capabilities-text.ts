@@ -18,7 +18,8 @@ export function capabilityLimits(c: Capabilities): string[] {
   if (c.mtimePrecisionNs > 1) limits.push(`mtimes to ${formatPrecision(c.mtimePrecisionNs)}`)
   if (!c.modes) limits.push('no permission bits')
   if (!c.symlinks) limits.push('no symbolic links')
-  if (!c.emptyDirs) limits.push('no empty folders')
+  // Empty folders still arrive (as marker objects on S3); what they lose is their own mtime.
+  if (!c.emptyDirs) limits.push('no folder mtimes')
   if (!c.caseSensitive) limits.push('names ignore case')
   if (!c.cheapMove) limits.push('moves copy the data')
   if (!c.atomicReplace) limits.push('no atomic replace')

@@ -66,11 +66,16 @@ export function listingOf(dir: string, listed: readonly ListedEntry[], options: 
   return listing
 }
 
+const DEFAULT_FILE_MODE = 0o644
+const DEFAULT_DIR_MODE = 0o755
+
 /**
  * A listed entry as the planner sees it, with the fields the local scanner gives
  * (entryOf in list-directory.ts): a file's size, a symlink's target length in UTF-8
- * bytes, 0 for a directory; whole-millisecond mtimes; mode 0 for symlinks and where the
- * backend keeps none (the comparison then ignores modes).
+ * bytes, 0 for a directory; whole-millisecond mtimes; mode 0 for symlinks. Where the
+ * backend keeps no modes (S3) the comparison ignores them, but a replica that keeps them
+ * is given what a new file or folder gets under the usual umask, as rclone does: 0644 and
+ * 0755, never 0 (an unreadable copy).
  */
 export function entryOfListed(path: string, item: ListedEntry & {type: Entry['type']}, withIdentity: boolean): Entry {
   const entry: Entry = {
@@ -78,7 +83,7 @@ export function entryOfListed(path: string, item: ListedEntry & {type: Entry['ty
     type: item.type,
     size: item.type === 'file' ? item.size : item.type === 'symlink' ? targetBytes(item) : 0,
     mtimeMs: Number(item.mtimeNs / NS_PER_MS),
-    mode: item.type === 'symlink' ? 0 : (item.mode ?? 0),
+    mode: item.type === 'symlink' ? 0 : (item.mode ?? (item.type === 'dir' ? DEFAULT_DIR_MODE : DEFAULT_FILE_MODE)),
   }
   if (item.type === 'symlink' && item.target !== undefined) entry.target = item.target
   if (item.type === 'file' && withIdentity) Object.assign(entry, identityFieldsOf(item))

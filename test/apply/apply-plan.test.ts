@@ -202,15 +202,20 @@ test('a replica root swapped for a symlink in the middle of apply is never writt
   assert.deepEqual(await readdir(outside), [], 'nothing was written outside the replica')
 })
 
-test('a plan naming an S3 root (no backend yet) or an unreachable SFTP root fails, and nothing is created for it, not even a local folder of that name', async (t) => {
+test('a plan naming an unreachable S3 or SFTP root fails, and nothing is created for it, not even a local folder of that name', async (t) => {
   const {root, source, replica} = await setup(t)
   await buildTree(source, [{path: 'a.txt', type: 'file', content: 'a'}])
   const plan = await planOnly(source, replica)
   const cwd = process.cwd()
   process.chdir(root)
   t.after(() => process.chdir(cwd))
+  const saved = {...process.env}
+  t.after(() => {
+    process.env = saved
+  })
+  Object.assign(process.env, {AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'TESTKEY', AWS_SECRET_ACCESS_KEY: 'testsecret'})
   const refusals: Array<[Partial<typeof plan>, string]> = [
-    [{replica: 's3://bucket/site'}, 'ROOT_UNSUPPORTED'],
+    [{replica: 's3://bucket/site'}, 'ROOT_UNREACHABLE'],
     // Port 9 (discard) on loopback: nothing listens, so the refusal is immediate and needs no DNS.
     [{replica: 'sftp://backup@127.0.0.1:9/volume1/photos'}, 'ROOT_UNREACHABLE'],
     [{replica: 'sftp://backup@127.0.0.1:9/~/photos'}, 'ROOT_UNREACHABLE'],

@@ -11,14 +11,18 @@ import {cliTrees, lines} from './support.js'
  * Remote roots that cannot be used, the start of their refusal, and whether it names the
  * argument's role: SFTP servers that refuse the connection (port 9 of 127.0.0.1, where
  * nothing listens; `nas` is that in the workspace's ~/.ssh/config, so the rsync style
- * needs no DNS either), and S3 (no backend yet).
+ * needs no DNS either), and an S3 endpoint that refuses the connection (the same port,
+ * given by AWS_ENDPOINT_URL in the workspace's environment).
  */
 const REMOTE: Array<[string, RegExp, boolean]> = [
   ['user@nas:/backup', /^Error: cannot connect to user@nas:9 \(HostName 127\.0\.0\.1\): connection refused$/, false],
   ['user@nas:backup', /^Error: cannot connect to user@nas:9 \(HostName 127\.0\.0\.1\): connection refused$/, false],
   ['sftp://backup@127.0.0.1:9/volume1/photos', /^Error: cannot connect to backup@127\.0\.0\.1:9: connection refused$/, false],
-  ['s3://photos/2024', /^Error: S3 roots are not supported yet \(support is coming\): (SOURCE|REPLICA) s3:\/\/photos\/2024$/, true],
+  ['s3://photos/2024', /^Error: bucket photos at http:\/\/127\.0\.0\.1:9: cannot reach the endpoint \(connection refused\)$/, false],
 ]
+
+/** An S3 endpoint where nothing listens, with credentials (so the failure is the connection). */
+const DEAD_S3 = {AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'TESTKEY', AWS_SECRET_ACCESS_KEY: 'testsecret'}
 
 /** Each way a root reaches the CLI: plan, apply (with --mkpath, which must not help), watch; as SOURCE and as REPLICA. */
 const COMMANDS: Array<[string, (root: string, other: string) => string[]]> = [
@@ -30,13 +34,14 @@ const COMMANDS: Array<[string, (root: string, other: string) => string[]]> = [
   ['watch, as SOURCE', (root, other) => ['watch', root, other, '--interval', '60']],
 ]
 
-describe('a remote root with no backend yet, or out of reach, is refused, and nothing is created for it', () => {
+describe('a remote root out of reach is refused, and nothing is created for it', () => {
   for (const [root, message, namesRole] of REMOTE) {
     for (const [name, args] of COMMANDS) {
       test(`${name}: ${root}`, async (t) => {
         const {ws} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}], [])
         await mkdir(join(ws.env.HOME!, '.ssh'), {recursive: true})
         await writeFile(join(ws.env.HOME!, '.ssh', 'config'), 'Host nas\n  HostName 127.0.0.1\n  Port 9\n')
+        Object.assign(ws.env, DEAD_S3)
         const before = await snapshotTree(ws.dir)
         const result = await ws.cli(args(root, name.endsWith('SOURCE') ? './rep' : './src'), {cwd: ws.dir, timeoutMs: 20_000})
         assert.equal(result.code, 1, result.stderr)
@@ -52,10 +57,11 @@ describe('a remote root with no backend yet, or out of reach, is refused, and no
 
   test('--json: one JSON error with the stable code and the argument', async (t) => {
     const {ws} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}])
+    Object.assign(ws.env, DEAD_S3)
     const result = await ws.cli(['plan', './src', 's3://photos', '--json'], {cwd: ws.dir})
     assert.equal(result.code, 1)
     assert.deepEqual(JSON.parse(result.stdout), {
-      error: {code: 'ROOT_UNSUPPORTED', message: 'S3 roots are not supported yet (support is coming): REPLICA s3://photos', path: 's3://photos'},
+      error: {code: 'ROOT_UNREACHABLE', message: 'bucket photos at http://127.0.0.1:9: cannot reach the endpoint (connection refused)'},
     })
   })
 

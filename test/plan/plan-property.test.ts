@@ -176,18 +176,19 @@ describe('planSync over random manifests', () => {
   })
 })
 
-/** A replica filesystem of random limits: how coarse its mtimes are, whether it keeps modes, symlinks, cheap moves. */
+/** A replica filesystem of random limits: how coarse its mtimes are, whether it keeps modes, symlinks, cheap moves, directories of its own (S3 does not). */
 const limitsArb: fc.Arbitrary<Capabilities> = fc.record({
   mtimePrecisionNs: fc.constantFrom(1, 1e6, 1e7, 1e9, 2e9),
   modes: fc.boolean(),
   symlinks: fc.boolean(),
   cheapMove: fc.boolean(),
+  emptyDirs: fc.boolean(),
 }).map((limits) => ({...FULL_CAPABILITIES, ...limits}))
 
-/** What a replica with these limits keeps of an entry: the mtime truncated, a fixed mode where it keeps none. */
+/** What a replica with these limits keeps of an entry: the mtime truncated (none for a directory on S3), a fixed mode where it keeps none. */
 function storedAs(limits: Capabilities, entry: Omit<Entry, 'path'>): Omit<Entry, 'path'> {
   const stepMs = Math.max(1, limits.mtimePrecisionNs / 1e6)
-  const mtimeMs = Math.floor(entry.mtimeMs / stepMs) * stepMs
+  const mtimeMs = entry.type === 'dir' && !limits.emptyDirs ? 0 : Math.floor(entry.mtimeMs / stepMs) * stepMs
   const mode = limits.modes || entry.type === 'symlink' ? entry.mode : entry.type === 'dir' ? 0o755 : 0o644
   return {...entry, mtimeMs, mode}
 }

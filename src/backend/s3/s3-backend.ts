@@ -18,6 +18,9 @@ import type {HeadResult, S3Requests} from './s3-requests.js'
 import {abortClaimedUploads} from './upload-claims.js'
 import {uploadObject, type UploadTarget} from './upload-object.js'
 
+/** The most one CopyObject copies: a larger object's metadata cannot be replaced in place. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3
+
 /** How an S3 backend is set up beyond its bucket and prefix. */
 export interface S3BackendOptions {
   /** Metadata read by HEAD, by change token: shared by the run's backends (and later persisted). */
@@ -176,6 +179,9 @@ export class S3Backend implements Backend {
       if (expected) assertExpected(path, found?.entry, expected)
       if (!found) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made: it no longer exists', path)
       if (!found.head || change.mtimeMs === undefined) return
+      if (found.head.size > MAX_COPY_BYTES) {
+        throw new TreesyncError('BAD_INPUT', 'cannot fix the mtime of an object over 5 GiB in place (S3 copies at most 5 GiB in one request): upload it again', path)
+      }
       const metadata = {...found.head.metadata, [MTIME_KEY]: encodeMtime(change.mtimeMs)}
       const key = this.keys.fileKey(path)
       await this.requests.copy(key, key, found.head.etag, {metadata, head: found.head}).catch((error: unknown) => {

@@ -9,8 +9,18 @@ export interface S3Place {
 
 /** Node socket errors that mean the endpoint cannot be reached at all. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED'])
+/** How the common network failures are said. */
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'name lookup failed',
+  ETIMEDOUT: 'timed out',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+}
 /** S3 error names that mean the credentials are wrong, whatever the request. */
-const CREDENTIAL_NAMES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError'])
+const CREDENTIAL_NAMES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired'])
 
 interface SdkError {
   name?: string
@@ -65,8 +75,11 @@ export function rootFailure(error: unknown, place: S3Place, openCheck = false): 
   if (error instanceof TreesyncError) return error.code === 'ROOT_UNREACHABLE' ? error : undefined
   const where = `bucket ${place.bucket} at ${place.endpoint}`
   const network = networkCode(error)
-  if (network) return new TreesyncError('ROOT_UNREACHABLE', `cannot reach ${place.endpoint} (${network}) for ${where}`)
+  if (network) return new TreesyncError('ROOT_UNREACHABLE', `${where}: cannot reach the endpoint (${NETWORK_WORDS[network] ?? network})`)
   const {name = ''} = (error ?? {}) as SdkError
+  if (name === 'CredentialsProviderError') {
+    return new TreesyncError('ROOT_UNREACHABLE', `${where}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials)`)
+  }
   const status = httpStatusOf(error)
   if (name === 'NoSuchBucket' || (openCheck && status === 404)) return new TreesyncError('ROOT_UNREACHABLE', `${where}: no such bucket`)
   if (CREDENTIAL_NAMES.has(name)) return new TreesyncError('ROOT_UNREACHABLE', `${where}: the credentials were refused (${name})`)

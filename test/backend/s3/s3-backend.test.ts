@@ -154,7 +154,7 @@ test('an unreachable root is one line naming the bucket and the endpoint', async
   const bucket = await s.createBucket('creds')
   await assert.rejects(checkBucket(client({secret: 'wrong'}).client, place(bucket)), (e: Error & {code?: string}) => e.code === 'ROOT_UNREACHABLE' && /refused \(SignatureDoesNotMatch\)|access denied/.test(e.message) && e.message.includes(bucket))
   const dead = 'http://127.0.0.1:9'
-  await assert.rejects(checkBucket(client({endpoint: dead}).client, place(bucket, dead)), {code: 'ROOT_UNREACHABLE', message: `cannot reach ${dead} (ECONNREFUSED) for bucket ${bucket} at ${dead}`})
+  await assert.rejects(checkBucket(client({endpoint: dead}).client, place(bucket, dead)), {code: 'ROOT_UNREACHABLE', message: `bucket ${bucket} at ${dead}: cannot reach the endpoint (connection refused)`})
   await checkBucket(client().client, place(bucket))
 })
 

@@ -52,12 +52,13 @@ describe('S3 client settings', () => {
 describe('S3 failures', () => {
   test('a dead endpoint, refused credentials and a missing bucket are the root out of reach, naming bucket and endpoint', () => {
     const cases: Array<[unknown, RegExp]> = [
-      [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7480'), {code: 'ECONNREFUSED'}), /^cannot reach http:\/\/127\.0\.0\.1:7480 \(ECONNREFUSED\) for bucket photos at/],
-      [Object.assign(new Error('wrapped'), {cause: Object.assign(new Error('getaddrinfo'), {code: 'ENOTFOUND'})}), /\(ENOTFOUND\)/],
+      [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:7480'), {code: 'ECONNREFUSED'}), /^bucket photos at http:\/\/127\.0\.0\.1:7480: cannot reach the endpoint \(connection refused\)$/],
+      [Object.assign(new Error('wrapped'), {cause: Object.assign(new Error('getaddrinfo'), {code: 'ENOTFOUND'})}), /\(no such host\)/],
       [sdkError('TimeoutError'), /\(timed out\)/],
       [sdkError('NoSuchBucket', 404), /^bucket photos at http:\/\/127\.0\.0\.1:7480: no such bucket$/],
       [sdkError('InvalidAccessKeyId', 403), /: the credentials were refused \(InvalidAccessKeyId\)$/],
       [sdkError('SignatureDoesNotMatch', 403), /the credentials were refused \(SignatureDoesNotMatch\)/],
+      [sdkError('CredentialsProviderError'), /: no AWS credentials found \(set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE/],
     ]
     for (const [error, message] of cases) {
       const failure = rootFailure(error, PLACE)
