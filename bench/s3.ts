@@ -23,6 +23,8 @@ export interface RequestCounter {
 /** The OSD keeps objects in memory up to this: the large tree's copies, one at a time, fit. */
 const MEMSTORE_BYTES = 8 * 2 ** 30
 const REMOTE = 'RGW'
+/** DELETE requests in flight when a prefix is emptied between runs. */
+const PURGE_IN_FLIGHT = 16
 
 /**
  * The bench's own radosgw for the S3 scenarios: the tests' fixture (a single-node Ceph
@@ -126,11 +128,30 @@ export class BenchS3 implements RequestCounter {
     return `${REMOTE.toLowerCase()}:${this.bucket}/${prefix}`
   }
 
-  /** Deletes everything under a prefix (untimed, by rclone) and collects the garbage it leaves in the store. */
+  /**
+   * Deletes every key under a prefix (untimed), treesync's folder markers (`dir/`) too,
+   * which `rclone delete` and `rclone purge` leave, then collects the garbage the deletes
+   * leave in the store (the tails of objects over 4 MiB, multipart parts).
+   */
   async purge(prefix: string): Promise<void> {
-    const command = this.rclone(['delete', '--checkers', '32', this.remote(prefix)])
-    await runQuiet(command.argv, command.env)
-    await runQuiet(['radosgw-admin', '-c', join(this.running().dir, 'ceph.conf'), 'gc', 'process', '--include-all'])
+    const server = this.running()
+    for (;;) {
+      // Each round lists from the start: what the previous round deleted is gone.
+      const listing = await server.request({method: 'GET', bucket: this.bucket, query: {'list-type': '2', prefix: `${prefix}/`}})
+      if (listing.status !== 200) throw new BenchError(`listing ${this.url(prefix)} to empty it answered ${listing.status}: ${listing.text}`)
+      const keys = [...listing.text.matchAll(/<Key>([^<]*)<\/Key>/g)].map((match) => unescapeXml(match[1]))
+      if (keys.length === 0) break
+      let next = 0
+      const worker = async (): Promise<void> => {
+        while (next < keys.length) {
+          const key = keys[next++]
+          const response = await server.request({method: 'DELETE', bucket: this.bucket, key})
+          if (response.status !== 204 && response.status !== 404) throw new BenchError(`deleting ${this.url(key)} answered ${response.status}: ${response.text}`)
+        }
+      }
+      await Promise.all(Array.from({length: PURGE_IN_FLIGHT}, worker))
+    }
+    await runQuiet(['radosgw-admin', '-c', join(server.dir, 'ceph.conf'), 'gc', 'process', '--include-all'])
   }
 
   /**
@@ -288,6 +309,10 @@ async function readRecords(path: string, from: number): Promise<{records: OpsRec
     }
   }
   return {records, end: from + end}
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({lt: '<', gt: '>', quot: '"', apos: "'", amp: '&'})[name]!)
 }
 
 /** The report's line on how the S3 scenarios were run. */
