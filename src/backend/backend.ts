@@ -111,6 +111,11 @@ export interface Backend {
 
   /** The entries of a directory, in no particular order; symlink targets read. Throws when it is not a directory. */
   list(dir: string): Promise<ListedEntry[]>
+  /**
+   * Optional: a scan is about to list the whole tree, folder by folder. A backend that
+   * can list it all in fewer requests (S3's flat listings, rclone's `ListR`) may start now.
+   */
+  willListTree?(): void
   /** One entry (symlink target read), or undefined when nothing is there. */
   stat(path: string): Promise<BackendEntry | undefined>
   /** MD5 of a regular file's first `limit` bytes (default: all), never through a final symlink. */

@@ -41,6 +41,7 @@ const SIDES = ['source', 'replica'] as const
 export async function scanBackendPair(backends: Record<Side, Backend>, settings: ScanSettings, run: PairScanRun = {}): Promise<ScannedPair> {
   const caches = settings.comparison.compare === 'md5' ? run.caches : undefined
   const scan = new BackendPairScan(backends, settings, {...run, caches})
+  for (const backend of Object.values(backends)) backend.willListTree?.()
   const replicaExists = (await scan.interruptible(Promise.all([rootExists(backends.source, false), rootExists(backends.replica, true)])))[1]
   scan.manifests.replica.exists = replicaExists
   await scan.interruptible(scan.walk({dir: '', sides: {source: true, replica: replicaExists}, entries: {}}))

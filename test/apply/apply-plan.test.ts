@@ -6,6 +6,7 @@ import {test} from 'node:test'
 import {applyPlan, preparePlan, resolveRoots} from '../../src/index.js'
 import {sweepTemporaries} from '../../src/apply/sweep-temporaries.js'
 import type {CopyFile} from '../../src/backend/local/file-io.js'
+import {UNREACHABLE_S3_ENV} from '../helpers/cli.js'
 import {planOnly, planThenChangeSource} from '../helpers/sync-on-disk.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {buildTree, FIXED_MTIME_MS} from '../helpers/tree-builder.js'
@@ -213,7 +214,7 @@ test('a plan naming an unreachable S3 or SFTP root fails, and nothing is created
   t.after(() => {
     process.env = saved
   })
-  Object.assign(process.env, {AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'TESTKEY', AWS_SECRET_ACCESS_KEY: 'testsecret'})
+  Object.assign(process.env, UNREACHABLE_S3_ENV)
   const refusals: Array<[Partial<typeof plan>, string]> = [
     [{replica: 's3://bucket/site'}, 'ROOT_UNREACHABLE'],
     // Port 9 (discard) on loopback: nothing listens, so the refusal is immediate and needs no DNS.

@@ -3,7 +3,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, test} from 'node:test'
 
-import {hasStackTrace} from '../helpers/cli.js'
+import {hasStackTrace, UNREACHABLE_S3_ENV} from '../helpers/cli.js'
 import {snapshotTree} from '../helpers/tree-snapshot.js'
 import {cliTrees, lines} from './support.js'
 
@@ -20,9 +20,6 @@ const REMOTE: Array<[string, RegExp, boolean]> = [
   ['sftp://backup@127.0.0.1:9/volume1/photos', /^Error: cannot connect to backup@127\.0\.0\.1:9: connection refused$/, false],
   ['s3://photos/2024', /^Error: bucket photos at http:\/\/127\.0\.0\.1:9: cannot reach the endpoint \(connection refused\)$/, false],
 ]
-
-/** An S3 endpoint where nothing listens, with credentials (so the failure is the connection). */
-const DEAD_S3 = {AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'TESTKEY', AWS_SECRET_ACCESS_KEY: 'testsecret'}
 
 /** Each way a root reaches the CLI: plan, apply (with --mkpath, which must not help), watch; as SOURCE and as REPLICA. */
 const COMMANDS: Array<[string, (root: string, other: string) => string[]]> = [
@@ -41,7 +38,7 @@ describe('a remote root out of reach is refused, and nothing is created for it',
         const {ws} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}], [])
         await mkdir(join(ws.env.HOME!, '.ssh'), {recursive: true})
         await writeFile(join(ws.env.HOME!, '.ssh', 'config'), 'Host nas\n  HostName 127.0.0.1\n  Port 9\n')
-        Object.assign(ws.env, DEAD_S3)
+        Object.assign(ws.env, UNREACHABLE_S3_ENV)
         const before = await snapshotTree(ws.dir)
         const result = await ws.cli(args(root, name.endsWith('SOURCE') ? './rep' : './src'), {cwd: ws.dir, timeoutMs: 20_000})
         assert.equal(result.code, 1, result.stderr)
@@ -57,7 +54,7 @@ describe('a remote root out of reach is refused, and nothing is created for it',
 
   test('--json: one JSON error with the stable code and the argument', async (t) => {
     const {ws} = await cliTrees(t, [{path: 'a.txt', type: 'file', content: 'a'}])
-    Object.assign(ws.env, DEAD_S3)
+    Object.assign(ws.env, UNREACHABLE_S3_ENV)
     const result = await ws.cli(['plan', './src', 's3://photos', '--json'], {cwd: ws.dir})
     assert.equal(result.code, 1)
     assert.deepEqual(JSON.parse(result.stdout), {

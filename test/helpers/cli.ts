@@ -47,3 +47,13 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)$/m.test(text) || /^\s+at .+:\d+:\d+$/m.test(text)
 }
+
+/**
+ * An S3 endpoint where nothing listens (port 9 of loopback: refused at once, no DNS), with
+ * credentials, so that an `s3://` root fails on the connection and nothing else.
+ */
+export const UNREACHABLE_S3_ENV: Readonly<Record<string, string>> = Object.freeze({
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_ACCESS_KEY_ID: 'TESTKEY',
+  AWS_SECRET_ACCESS_KEY: 'testsecret',
+})

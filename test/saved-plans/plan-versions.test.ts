@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 import {describe, test} from 'node:test'
 
 import {prepareDemo} from '../../scripts/demo.js'
-import {hasStackTrace, runCli} from '../helpers/cli.js'
+import {hasStackTrace, runCli, UNREACHABLE_S3_ENV} from '../helpers/cli.js'
 import {tempDir} from '../helpers/temp-dir.js'
 import {assertMirror, snapshotTree} from '../helpers/tree-snapshot.js'
 import {savedPlanScene} from './fixture.js'
@@ -70,18 +70,18 @@ describe('a version 2 plan file', () => {
   const remotes: Array<[string, string, RegExp]> = [
     // Port 9 (discard) on loopback: nothing listens, so the refusal is immediate and needs no DNS.
     ['replica', 'sftp://backup@127.0.0.1:9/volume1/photos', /^Error: cannot connect to backup@127\.0\.0\.1:9: connection refused$/],
-    ['replica', 's3://photos/2024', /^Error: S3 roots are not supported yet \(support is coming\): REPLICA s3:\/\/photos\/2024$/],
+    ['replica', 's3://photos/2024', /^Error: bucket photos at http:\/\/127\.0\.0\.1:9: cannot reach the endpoint \(connection refused\)$/],
     ['source', 'sftp://backup@127.0.0.1:9/~/photos', /^Error: cannot connect to backup@127\.0\.0\.1:9: connection refused$/],
   ]
   for (const [side, root, message] of remotes) {
-    test(`apply refuses one naming a ${side} ${root} (no backend, or out of reach), with one line and nothing touched`, async (t) => {
+    test(`apply refuses one naming a ${side} ${root} out of reach, with one line and nothing touched`, async (t) => {
       const s = await savedPlanScene(t)
       assert.equal((await runCli(['plan', s.source, s.replica, '--out', s.planFile])).code, 0)
       const plan = JSON.parse(await readFile(s.planFile, 'utf8'))
       plan[side] = root
       await writeFile(s.planFile, JSON.stringify(plan))
       const before = await snapshotTree(s.root)
-      const applied = await runCli(['apply', s.planFile], {cwd: s.root})
+      const applied = await runCli(['apply', s.planFile], {cwd: s.root, env: UNREACHABLE_S3_ENV})
       assert.equal(applied.code, 1)
       assert.equal(applied.stdout, '')
       assert.match(applied.stderr.trimEnd(), message)

@@ -6,7 +6,7 @@ import {makeTempName} from '../../tree/temp-name.js'
 import type {ObjectMetadata, S3MetadataCache} from './s3-entry.js'
 
 /** Bumped when the record layout changes: an older file is then ignored, not misread. */
-const FORMAT = 1
+const FORMAT = 2
 /**
  * A record whose object was last modified this recently is not saved: a change token
  * holds LastModified in whole seconds, so a metadata change in the same second as the
@@ -40,14 +40,14 @@ export class FileMetadataCache implements S3MetadataCache {
     return new FileMetadataCache(file, await readRecords(file))
   }
 
-  get(changeToken: string): ObjectMetadata | undefined {
-    const found = this.used.get(changeToken) ?? this.stored.get(changeToken)
-    if (found) this.used.set(changeToken, found)
+  get(record: string): ObjectMetadata | undefined {
+    const found = this.used.get(record) ?? this.stored.get(record)
+    if (found) this.used.set(record, found)
     return found
   }
 
-  set(changeToken: string, metadata: ObjectMetadata): void {
-    this.used.set(changeToken, metadata)
+  set(record: string, metadata: ObjectMetadata): void {
+    this.used.set(record, metadata)
   }
 
   /** Writes the run's records (atomically: a temporary, then a rename). */
@@ -66,10 +66,9 @@ export class FileMetadataCache implements S3MetadataCache {
   }
 }
 
-/** The LastModified seconds of a change token (`etag|seconds|size`); Infinity when it has none. */
-function lastModifiedSecondsOf(token: string): number {
-  const parts = token.split('|')
-  const seconds = parts.length >= 3 ? Number(parts[parts.length - 2]) : NaN
+/** The LastModified seconds of a record key (`etag|seconds|size|key`, see `recordKey`); Infinity when it has none. */
+function lastModifiedSecondsOf(record: string): number {
+  const seconds = Number(record.split('|')[1])
   return Number.isFinite(seconds) ? seconds : Number.POSITIVE_INFINITY
 }
 

@@ -1,20 +1,21 @@
 import type {Readable} from 'node:stream'
 
 import {TreesyncError} from '../../errors.js'
-import {baseName} from '../../tree/paths.js'
+import {baseName, parentPath} from '../../tree/paths.js'
 import {isTempName} from '../../tree/temp-name.js'
-import {Limiter} from '../../util/limiter.js'
 import {ABSENT, type Backend, type BackendEntry, type ContentHash, type ExpectedEntry, type ExpectedState, type ListedEntry, type MetadataChange, type SourceFile, type WriteAttributes} from '../backend.js'
 import type {Capabilities} from '../capabilities.js'
 import {assertExpected} from '../preconditions.js'
 import {NO_CONDITIONAL_WRITES, probeConditionalWrites, type ConditionalWrites} from './conditional-writes.js'
 import {S3_CAPABILITIES} from './s3-capabilities.js'
-import {changeTokenOf, dirEntry, fileEntry, MemoryMetadataCache, metadataOf, type ObjectFacts, type S3MetadataCache} from './s3-entry.js'
+import {changeTokenOf, MemoryMetadataCache, type S3MetadataCache} from './s3-entry.js'
 import {isPreconditionFailed, withRootPath} from './s3-errors.js'
 import type {S3Keys} from './s3-keys.js'
 import {entriesOfListing} from './s3-listing.js'
 import {encodeMtime, freeMd5Of, MTIME_KEY} from './s3-metadata.js'
-import type {HeadResult, S3Requests} from './s3-requests.js'
+import type {S3Requests} from './s3-requests.js'
+import {S3EntryReader} from './s3-entry-reader.js'
+import {TreeListing} from './tree-listing.js'
 import {abortClaimedUploads} from './upload-claims.js'
 import {uploadObject, type UploadTarget} from './upload-object.js'
 
@@ -33,9 +34,6 @@ export interface S3BackendOptions {
   onConditionalWrites?: (found: ConditionalWrites) => void
 }
 
-/** What is at a path, and a file's HEAD (what the changes need of it). */
-type Found = {entry: BackendEntry; head?: HeadResult}
-
 /**
  * The objects under a prefix of an S3 bucket, as a `Backend` (rclone's layout: see
  * `S3Keys` and `s3-metadata.ts`). Directories are key prefixes; a listing is one
@@ -51,8 +49,8 @@ type Found = {entry: BackendEntry; head?: HeadResult}
  */
 export class S3Backend implements Backend {
   readonly capabilities: Capabilities = S3_CAPABILITIES
-  private readonly cache: S3MetadataCache
-  private readonly heads: Limiter
+  private readonly entries: S3EntryReader
+  private readonly tree: TreeListing
   private conditional: Promise<ConditionalWrites> | undefined
   private readonly onConditionalWrites: ((found: ConditionalWrites) => void) | undefined
 
@@ -63,8 +61,8 @@ export class S3Backend implements Backend {
     readonly root: string = keys.url,
     options: S3BackendOptions = {},
   ) {
-    this.cache = options.metadataCache ?? new MemoryMetadataCache()
-    this.heads = new Limiter(options.headConcurrency ?? 16)
+    this.entries = new S3EntryReader(requests, keys, options.metadataCache ?? new MemoryMetadataCache(), options.headConcurrency ?? 16)
+    this.tree = new TreeListing(requests, keys.base)
     this.onConditionalWrites = options.onConditionalWrites
     const known = options.conditionalWrites
     if (known) this.conditional = Promise.resolve(known === 'assume-none' ? NO_CONDITIONAL_WRITES : known)
@@ -72,16 +70,22 @@ export class S3Backend implements Backend {
 
   async list(dir: string): Promise<ListedEntry[]> {
     return withRootPath(dir, async () => {
-      const listing = await this.requests.listDirectory(this.keys.dirPrefix(dir))
+      const prefix = this.keys.dirPrefix(dir)
+      const listing = (await this.tree.take(prefix)) ?? (await this.requests.listDirectory(prefix))
       if (dir !== '' && listing.prefixes.length === 0 && listing.objects.length === 0) {
         throw Object.assign(new Error(`no such directory: ${this.root}/${dir}`), {code: 'ENOENT', path: dir})
       }
-      return entriesOfListing(this.keys, dir, listing, (o) => this.entryOfListed(o.key, o))
+      return entriesOfListing(this.keys, dir, listing, (o) => this.entries.ofListed(o.key, o))
     })
   }
 
+  /** A scan begins: the whole tree is listed flat, in few requests (see `TreeListing`). */
+  willListTree(): void {
+    this.tree.start()
+  }
+
   async stat(path: string): Promise<BackendEntry | undefined> {
-    return withRootPath(path, async () => (await this.find(path))?.entry)
+    return withRootPath(path, async () => (await this.entries.find(path))?.entry)
   }
 
   async hash(path: string, limit = Number.POSITIVE_INFINITY): Promise<ContentHash> {
@@ -103,8 +107,10 @@ export class S3Backend implements Backend {
   async writeFile(path: string, from: SourceFile, attributes: WriteAttributes, expected: ExpectedState): Promise<void> {
     return withRootPath(path, async () => {
       let replaced: string | undefined
-      await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
-      this.forget(replaced, attributes.mtimeMs, attributes.md5)
+      const startedMs = Date.now()
+      const etag = await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
+      this.entries.forget(path, replaced, attributes.mtimeMs, attributes.md5)
+      if (etag !== undefined) this.entries.wrote(path, {etag, size: attributes.size}, startedMs, Date.now(), attributes.mtimeMs)
     })
   }
 
@@ -117,7 +123,7 @@ export class S3Backend implements Backend {
   async mkdir(path: string): Promise<void> {
     return withRootPath(path, async () => {
       if (path === '') return
-      assertExpected(path, (await this.find(path))?.entry, ABSENT)
+      assertExpected(path, (await this.entries.find(path))?.entry, ABSENT)
       const {ifNoneMatch} = await this.conditionalWrites()
       await this.requests.put({Key: this.keys.markerKey(path)!, Body: '', ...(ifNoneMatch ? {IfNoneMatch: '*'} : {})}).catch((error: unknown) => {
         if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', 'replica entry appeared since the plan was made', path)
@@ -132,7 +138,7 @@ export class S3Backend implements Backend {
    */
   async rmdir(path: string): Promise<void> {
     return withRootPath(path, async () => {
-      assertExpected(path, (await this.find(path))?.entry, {type: 'dir'})
+      assertExpected(path, (await this.entries.find(path))?.entry, {type: 'dir'})
       const marker = this.keys.markerKey(path)
       const under = await this.requests.keysUnder(this.keys.dirPrefix(path), 2)
       if (under.some((key) => key !== marker)) throw new TreesyncError('PLAN_STALE', 'directory is not empty: it holds entries the plan does not name', path)
@@ -142,12 +148,23 @@ export class S3Backend implements Backend {
 
   async remove(path: string, expected: ExpectedEntry): Promise<void> {
     return withRootPath(path, async () => {
-      assertExpected(path, (await this.find(path))?.entry, expected)
+      assertExpected(path, (await this.entries.find(path))?.entry, expected)
       const key = this.keys.fileKey(path)
       // A temporary's name is treesync's own: a claim of a multipart upload, aborted with it.
       if (isTempName(baseName(path))) await abortClaimedUploads(this.requests, key)
       else await this.requests.delete(key)
+      await this.keepFolder(parentPath(path))
     })
+  }
+
+  /**
+   * A folder whose last key went (one another tool made without a marker, as rclone does
+   * by default) would vanish with it; the source still has it unless the plan removes it
+   * next, so it gets its marker, and the next plan finds it in place.
+   */
+  private async keepFolder(dir: string): Promise<void> {
+    if (dir === '' || (await this.requests.keysUnder(this.keys.dirPrefix(dir), 1)).length > 0) return
+    await this.requests.put({Key: this.keys.markerKey(dir)!, Body: ''})
   }
 
   /**
@@ -156,7 +173,7 @@ export class S3Backend implements Backend {
    */
   async move(from: string, to: string, expected: ExpectedEntry): Promise<void> {
     return withRootPath(from, async () => {
-      const [source, taken] = await Promise.all([this.find(from), this.find(to)])
+      const [source, taken] = await Promise.all([this.entries.find(from), this.entries.find(to)])
       assertExpected(from, source?.entry, expected)
       assertExpected(to, taken?.entry, ABSENT)
       if (!source?.head) throw new TreesyncError('BAD_INPUT', 'only files are moved on S3', from)
@@ -175,7 +192,7 @@ export class S3Backend implements Backend {
    */
   async setMetadata(path: string, change: MetadataChange, expected?: ExpectedEntry): Promise<void> {
     return withRootPath(path, async () => {
-      const found = await this.find(path)
+      const found = await this.entries.find(path)
       if (expected) assertExpected(path, found?.entry, expected)
       if (!found) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made: it no longer exists', path)
       if (!found.head || change.mtimeMs === undefined) return
@@ -188,46 +205,12 @@ export class S3Backend implements Backend {
         if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made', path)
         throw error
       })
-      this.forget(found.entry.changeToken, change.mtimeMs, found.entry.md5)
+      this.entries.forget(path, found.entry.changeToken, change.mtimeMs, found.entry.md5)
     })
   }
 
   /** The client stays open: it belongs to the caller (see the class). */
   async close(): Promise<void> {}
-
-  /** The entry at a path: a directory when any key lies under its prefix (even if an object has its name too), else the object. */
-  private async find(path: string): Promise<Found | undefined> {
-    if (path === '') return {entry: dirEntry()}
-    const [head, under] = await Promise.all([this.requests.head(this.keys.fileKey(path)), this.requests.keysUnder(this.keys.dirPrefix(path), 1)])
-    if (under.length > 0) return {entry: dirEntry()}
-    if (!head) return undefined
-    return {entry: this.remember(head, head.metadata), head}
-  }
-
-  /** The entry of a listed object: from the cache while unchanged, else by HEAD (undefined if it went meanwhile). */
-  private async entryOfListed(key: string, facts: ObjectFacts): Promise<BackendEntry | undefined> {
-    const cached = this.cache.get(changeTokenOf(facts))
-    if (cached) return fileEntry(facts, cached)
-    const head = await this.heads.run(() => this.requests.head(key))
-    return head && this.remember(head, head.metadata)
-  }
-
-  /** The entry of an object whose metadata was read, recorded in the cache. */
-  private remember(facts: ObjectFacts, metadata: Record<string, string>): BackendEntry {
-    const read = metadataOf(facts, metadata)
-    this.cache.set(changeTokenOf(facts), read)
-    return fileEntry(facts, read)
-  }
-
-  /**
-   * After a change of the object that had token `replaced`, its record says what was
-   * written: the new object keeps that token after a same-second metadata copy or rewrite
-   * of the same bytes (see `changeTokenOf`); a new token is not found, and HEADed once.
-   */
-  private forget(replaced: string | undefined, mtimeMs: number, md5?: string): void {
-    if (replaced === undefined || replaced === 'dir') return
-    this.cache.set(replaced, md5 === undefined ? {mtimeNs: BigInt(mtimeMs) * 1_000_000n} : {mtimeNs: BigInt(mtimeMs) * 1_000_000n, md5})
-  }
 
   private conditionalWrites(): Promise<ConditionalWrites> {
     this.conditional ??= probeConditionalWrites(this.requests, this.keys.base).then((found) => {
@@ -243,7 +226,7 @@ export class S3Backend implements Backend {
       requests: this.requests,
       keyOf: (path) => this.keys.fileKey(path),
       expectNow: async (path, expected) => {
-        const found = await this.find(path)
+        const found = await this.entries.find(path)
         assertExpected(path, found?.entry, expected)
         seen(found?.entry)
         return found?.head?.etag

@@ -74,13 +74,13 @@ function floorTo(ns: bigint, step: bigint): bigint {
 }
 
 /**
- * Metadata read by HEAD, kept by change token so that a listing of an unchanged object
- * needs no HEAD (a warm no-change plan makes list requests only). Lives as long as the
- * run's connection pool; persisting it across runs (in the hash cache) is the caller's.
+ * Metadata read by HEAD, kept by object key and change token (`recordKey`) so that a
+ * listing of an unchanged object needs no HEAD (a warm no-change plan makes list requests
+ * only). `FileMetadataCache` keeps it across runs.
  */
 export interface S3MetadataCache {
-  get(changeToken: string): ObjectMetadata | undefined
-  set(changeToken: string, metadata: ObjectMetadata): void
+  get(record: string): ObjectMetadata | undefined
+  set(record: string, metadata: ObjectMetadata): void
 }
 
 /** An in-memory `S3MetadataCache`, bounded: the oldest records go first past `limit`. */
@@ -89,13 +89,13 @@ export class MemoryMetadataCache implements S3MetadataCache {
 
   constructor(private readonly limit = 1_000_000) {}
 
-  get(changeToken: string): ObjectMetadata | undefined {
-    return this.records.get(changeToken)
+  get(record: string): ObjectMetadata | undefined {
+    return this.records.get(record)
   }
 
-  set(changeToken: string, metadata: ObjectMetadata): void {
-    this.records.delete(changeToken)
-    this.records.set(changeToken, metadata)
+  set(record: string, metadata: ObjectMetadata): void {
+    this.records.delete(record)
+    this.records.set(record, metadata)
     if (this.records.size > this.limit) this.records.delete(this.records.keys().next().value!)
   }
 

@@ -10,6 +10,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type _Object,
   type HeadObjectCommandOutput,
   type PutObjectCommandInput,
   type S3Client,
@@ -85,14 +86,27 @@ export class S3Requests {
     let token: string | undefined
     do {
       const page = await this.send(prefix, () => this.client.send(new ListObjectsV2Command({Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token})))
-      for (const o of page.Contents ?? []) {
-        if (o.Key === undefined) continue
-        listing.objects.push({key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0)})
-      }
+      listing.objects.push(...objectsOf(page.Contents))
       for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) listing.prefixes.push(p.Prefix)
       token = page.IsTruncated ? page.NextContinuationToken : undefined
     } while (token)
     return listing
+  }
+
+  /**
+   * Every object under `prefix` at any depth (a flat listing, all pages), or undefined as
+   * soon as there are more than `max`.
+   */
+  async listAll(prefix: string, max: number): Promise<DirectoryListing['objects'] | undefined> {
+    const objects: DirectoryListing['objects'] = []
+    let token: string | undefined
+    do {
+      const page = await this.send(prefix, () => this.client.send(new ListObjectsV2Command({Bucket: this.bucket, Prefix: prefix, ContinuationToken: token})))
+      objects.push(...objectsOf(page.Contents))
+      if (objects.length > max) return undefined
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return objects
   }
 
   /** Up to `max` keys under `prefix`, at any depth (one request): to see whether a directory holds anything. */
@@ -181,4 +195,9 @@ export class S3Requests {
       throw s3Failure(error, this.place, key)
     }
   }
+}
+
+/** The objects of a listing page, as the backend reads them. */
+function objectsOf(contents: _Object[] | undefined): DirectoryListing['objects'] {
+  return (contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [{key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0)}]))
 }

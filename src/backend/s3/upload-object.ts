@@ -41,8 +41,9 @@ export interface UploadTarget {
  * the planned ones, the target is checked again by HEAD and the object is written with
  * its `mtime` metadata, conditionally (`If-None-Match: *` to create, `If-Match: ETAG` to
  * replace) where the server honours that, which closes the window after the HEAD.
+ * Returns the ETag of a single PUT (a multipart upload's is not needed: see the caller).
  */
-export async function uploadObject(path: string, from: SourceFile, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<void> {
+export async function uploadObject(path: string, from: SourceFile, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<string | undefined> {
   // The target is checked before reading only for a large file: a small one is read at
   // once, and checked just before its PUT anyway (two requests saved per small file).
   const small = wanted.size <= PART_SIZE
@@ -50,16 +51,17 @@ export async function uploadObject(path: string, from: SourceFile, wanted: Write
   const drift = sourceDrift(before, from.expected)
   if (drift) throw new TreesyncError('PLAN_STALE', `source file changed since the plan was made: ${drift}`, path)
   try {
-    if (small) await putFromMemory(path, from, before!, wanted, expected, target)
-    else await putMultipart(path, from, before!, wanted, expected, target)
+    if (small) return await putFromMemory(path, from, before!, wanted, expected, target)
+    await putMultipart(path, from, before!, wanted, expected, target)
+    return undefined
   } catch (error) {
     if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', expected === ABSENT ? 'replica entry appeared since the plan was made' : 'replica entry changed since the plan was made', path)
     throw error
   }
 }
 
-/** A small file: read whole (no more than one byte past the planned size), checked, then one PUT with Content-MD5. */
-async function putFromMemory(path: string, from: SourceFile, before: BackendEntry, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<void> {
+/** A small file: read whole (no more than one byte past the planned size), checked, then one PUT with Content-MD5; returns its ETag. */
+async function putFromMemory(path: string, from: SourceFile, before: BackendEntry, wanted: WriteAttributes, expected: ExpectedState, target: UploadTarget): Promise<string | undefined> {
   const chunks: Buffer[] = []
   let size = 0
   const hash = createHash('md5')
@@ -74,9 +76,10 @@ async function putFromMemory(path: string, from: SourceFile, before: BackendEntr
   stream.destroy()
   const md5 = hash.digest()
   await assertCopied(path, from, before, wanted, size, md5.toString('hex'))
-  const etag = await target.expectNow(path, expected)
-  const conditions = conditionHeaders(await target.conditional(), expected, etag)
-  await target.requests.put({
+  const conditional = await target.conditional()
+  const etag = serverChecksAbsence(conditional, expected) ? undefined : await target.expectNow(path, expected)
+  const conditions = conditionHeaders(conditional, expected, etag)
+  return await target.requests.put({
     Key: target.keyOf(path),
     Body: Buffer.concat(chunks, size),
     ContentLength: size,
@@ -151,6 +154,17 @@ async function assertCopied(path: string, from: SourceFile, before: BackendEntry
     const found = size === wanted.size ? `MD5 ${md5}, planned ${wanted.md5}` : `${size} bytes copied, ${wanted.size} planned`
     throw new TreesyncError('PLAN_STALE', `source file content changed since the plan was made (${found})`, path)
   }
+}
+
+/**
+ * True when the server itself refuses a write over an object that appeared since the
+ * plan (`If-None-Match: *` honoured), so the HEAD before a create can be left out: one
+ * round trip per new file instead of two. A folder that appeared at the path meanwhile
+ * (keys under `path/`) is not refused: the object then sits beside it, nothing is
+ * overwritten, and the next plan shows what the tree has become.
+ */
+function serverChecksAbsence(conditional: ConditionalWrites, expected: ExpectedState): boolean {
+  return expected === ABSENT && conditional.ifNoneMatch
 }
 
 /** The conditional headers for a write expecting `expected`, as far as the server honours them. */

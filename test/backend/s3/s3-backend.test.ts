@@ -94,14 +94,15 @@ test('a large file whose bytes are not the planned ones is never completed: noth
 })
 
 test('a listing of unchanged objects makes no HEAD the second time (the metadata cache)', async () => {
-  const {backend, sent} = await subject()
+  const {backend: writer, requests, keys, sent} = await subject()
   const source = new MemorySource()
   for (const name of ['a', 'b', 'c']) {
     source.put(name, name)
-    await backend.writeFile(name, {backend: source, path: name, expected: {size: 1, mtimeMs: 1_704_164_644_000}}, {size: 1, mtimeMs: 1_704_164_644_000}, ABSENT)
+    await writer.writeFile(name, {backend: source, path: name, expected: {size: 1, mtimeMs: 1_704_164_644_000}}, {size: 1, mtimeMs: 1_704_164_644_000}, ABSENT)
   }
-  await backend.mkdir('d')
-  // Writes do not record the new objects' metadata yet (a PUT does not return LastModified): the first listing HEADs each file.
+  await writer.mkdir('d')
+  // Another backend, as another run without the writer's records: the first listing HEADs each file.
+  const backend = new S3Backend(requests, keys, keys.url, {metadataCache: new MemoryMetadataCache()})
   sent.length = 0
   const first = await backend.list('')
   assert.deepEqual(sent.filter((c) => c === 'HeadObjectCommand').length, 3, 'a cold cache: one HEAD per file')
@@ -177,4 +178,60 @@ test('the run\'s connections: backends on two prefixes of one bucket, through on
   } finally {
     await connections.close()
   }
+})
+
+test('a folder another tool made without a marker keeps existing when its last file is deleted (the next plan finds it)', async () => {
+  const {backend, requests, keys} = await subject()
+  await requests.put({Key: keys.fileKey('d/f'), Body: 'x'})
+  await backend.remove('d/f', {type: 'file'})
+  assert.deepEqual((await backend.list('')).map((e) => [e.name, e.type]), [['d', 'dir']])
+  assert.deepEqual(await requests.keysUnder(keys.base, 5), [keys.markerKey('d')], 'a marker holds it')
+  await backend.rmdir('d')
+  assert.deepEqual(await requests.keysUnder(keys.base, 5), [])
+})
+
+test('a scan lists the tree flat: one request per top-level folder, each folder then served without a request', async () => {
+  const {backend, requests, keys, sent} = await subject()
+  for (const top of ['a', 'b']) for (const dir of ['1', '2', '3']) await requests.put({Key: keys.fileKey(`${top}/${dir}/f`), Body: 'x'})
+  sent.length = 0
+  backend.willListTree()
+  assert.deepEqual((await backend.list('')).map((e) => e.name).sort(), ['a', 'b'])
+  for (const top of ['a', 'b']) for (const dir of ['1', '2', '3']) assert.equal((await backend.list(`${top}/${dir}`)).length, 1)
+  assert.deepEqual(sent.filter((name) => name === 'ListObjectsV2Command').length, 3, sent.join(' '))
+})
+
+test('a new small file is one PUT where the server refuses an overwrite itself (If-None-Match), with nothing lost if a folder appeared at its path', async () => {
+  const {backend, requests, keys, sent} = await subject()
+  const source = new MemorySource()
+  source.put('f', 'new')
+  const write = (path: string) => backend.writeFile(path, {backend: source, path: 'f', expected: {size: 3, mtimeMs: 1_704_164_644_000}}, {size: 3, mtimeMs: 1_704_164_644_000}, ABSENT)
+  await write('first') // probes the conditional writes once
+  sent.length = 0
+  await write('second')
+  assert.deepEqual(sent, ['PutObjectCommand'])
+  await assert.rejects(write('second'), {code: 'PLAN_STALE', path: 'second'}, 'an object that appeared is not overwritten')
+  await requests.put({Key: keys.fileKey('taken/x'), Body: 'theirs'})
+  await write('taken')
+  assert.deepEqual((await requests.keysUnder(keys.base, 10)).sort(), [keys.fileKey('first'), keys.fileKey('second'), keys.fileKey('taken'), keys.fileKey('taken/x')])
+  assert.equal((await backend.stat('taken'))?.type, 'dir', 'the folder is what the tree shows; the next plan sees it')
+})
+
+test('after an upload the next listing needs no HEAD, and two objects of the same bytes written in one second keep their own mtimes', async () => {
+  const {backend, requests, keys, sent} = await subject()
+  const cache = new MemoryMetadataCache()
+  const writer = new S3Backend(requests, keys, keys.url, {metadataCache: cache})
+  const source = new MemorySource()
+  source.put('one', 'same bytes', 1_704_164_644_000)
+  source.put('two', 'same bytes', 1_600_000_000_000)
+  for (const name of ['one', 'two']) {
+    const mtimeMs = name === 'one' ? 1_704_164_644_000 : 1_600_000_000_000
+    await writer.writeFile(name, {backend: source, path: name, expected: {size: 10, mtimeMs}}, {size: 10, mtimeMs}, ABSENT)
+  }
+  sent.length = 0
+  const reader = new S3Backend(requests, keys, keys.url, {metadataCache: cache})
+  const listed = new Map((await reader.list('')).map((e) => [e.name, e.mtimeNs]))
+  assert.deepEqual(listed, new Map([['one', 1_704_164_644_000_000_000n], ['two', 1_600_000_000_000_000_000n]]))
+  assert.deepEqual(sent, ['ListObjectsV2Command'])
+  // The uncached backend reads the same from the objects themselves.
+  assert.deepEqual(new Map((await backend.list('')).map((e) => [e.name, e.mtimeNs])), listed)
 })
