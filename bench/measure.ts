@@ -14,6 +14,8 @@ export interface Command {
   argv: string[]
   /** Exit codes that count as success (default: only 0). */
   okCodes?: number[]
+  /** The environment to run it in (default: the bench's own). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** One timed run. */
@@ -41,7 +43,7 @@ export async function measure(command: Command, workDir: string, timeoutSeconds:
   try {
     const started = process.hrtime.bigint()
     // Its own process group, so a timeout kills GNU time and the measured program together.
-    const child = spawn(GNU_TIME, ['-f', '%M', '-o', rssFile, ...command.argv], {stdio: ['ignore', 'ignore', errFd], detached: true})
+    const child = spawn(GNU_TIME, ['-f', '%M', '-o', rssFile, ...command.argv], {stdio: ['ignore', 'ignore', errFd], detached: true, env: command.env})
     const timer = setTimeout(() => {
       timedOut = true
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
@@ -63,8 +65,8 @@ export async function measure(command: Command, workDir: string, timeoutSeconds:
 }
 
 /** Runs an untimed helper command (cp, rm, sync) and fails with its stderr if it fails. */
-export async function runQuiet(argv: string[]): Promise<void> {
-  const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'ignore', 'pipe']})
+export async function runQuiet(argv: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(argv[0], argv.slice(1), {stdio: ['ignore', 'ignore', 'pipe'], env})
   let stderr = ''
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
   const code = await exitOf(child)

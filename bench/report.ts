@@ -1,5 +1,6 @@
 import type {TreeSpec} from './layout.js'
 import type {MachineInfo} from './machine.js'
+import {REQUEST_KINDS, type RequestCounts} from './s3.js'
 import {medianSeconds, peakRssMiB, type ScenarioResult, type Target, type ToolResult} from './session.js'
 
 /** What the report says besides the measurements. */
@@ -15,6 +16,8 @@ export interface ReportContext {
   warnings: string[]
   /** How the SFTP scenarios reached their replicas, when any ran. */
   ssh?: string
+  /** How the S3 scenarios reached their bucket, when any ran. */
+  s3?: string
 }
 
 const HEADER = [
@@ -50,6 +53,7 @@ export function renderReport(results: ScenarioResult[], context: ReportContext):
       `after one untimed warm-up each; page cache warm; wall time around the spawned process; runs killed after ${context.timeoutSeconds} s; ` +
       'peak RSS from `/usr/bin/time -f %M` (of the largest single process, so of one of rsync\'s processes)',
     ...(context.ssh ? [`- SFTP scenarios: ${context.ssh}`] : []),
+    ...(context.s3 ? [`- S3 scenarios: ${context.s3}`] : []),
     ...context.warnings.map((warning) => `- **warning**: ${warning}`),
     '',
     `| ${HEADER.join(' | ')} |`,
@@ -58,6 +62,7 @@ export function renderReport(results: ScenarioResult[], context: ReportContext):
     '',
     `Targets met: ${judged.filter(Boolean).length} of ${judged.length}.`,
     '',
+    ...renderRequests(results),
   ]
   return lines.join('\n')
 }
@@ -77,6 +82,41 @@ function renderRows(result: ScenarioResult): string[][] {
     String(result.runs),
     reference.anchor ?? '',
   ])
+}
+
+const REQUEST_HEADER = ['scenario', 'tool', ...REQUEST_KINDS, 'of them errors', 'total']
+
+/**
+ * The S3 requests of each tool's timed runs, by kind: one number when every run made the
+ * same, else the range. `bucket` is HeadBucket/CreateBucket; `multipart` counts the
+ * initiate, each part and the complete (or abort); `errors` the answers with a non-2xx
+ * status (a HEAD of an absent key is a 404).
+ */
+function renderRequests(results: ScenarioResult[]): string[] {
+  const rows = results.flatMap((result) =>
+    [result.treesync, ...result.references]
+      .filter((tool) => tool.requests.length > 0)
+      .map((tool) => [`\`${result.scenario.id}\``, `\`${tool.label}\``, ...[...REQUEST_KINDS, 'errors' as const].map((kind) => rangeCell(tool.requests, (counts) => counts[kind])), rangeCell(tool.requests, total)]),
+  )
+  if (rows.length === 0) return []
+  return [
+    'S3 requests per timed run, counted from radosgw\'s ops log:',
+    '',
+    `| ${REQUEST_HEADER.join(' | ')} |`,
+    `| ${REQUEST_HEADER.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ]
+}
+
+function total(counts: RequestCounts): number {
+  return REQUEST_KINDS.reduce((sum, kind) => sum + counts[kind], 0)
+}
+
+function rangeCell(runs: RequestCounts[], value: (counts: RequestCounts) => number): string {
+  const values = runs.map(value)
+  const [low, high] = [Math.min(...values), Math.max(...values)]
+  return low === high ? String(low) : `${low}–${high}`
 }
 
 function secondsCell(result: ToolResult): string {
@@ -101,7 +141,8 @@ function isMet(target: Target, treesync: ToolResult, reference: ToolResult): boo
   if (treesync.timedOutAfter !== undefined) return false
   const referenceSeconds = reference.timedOutAfter ?? medianSeconds(reference)
   const ratioOk = target.maxRatio === undefined || medianSeconds(treesync) / referenceSeconds <= target.maxRatio
-  return ratioOk && (target.maxRssMiB === undefined || peakRssMiB(treesync) <= target.maxRssMiB)
+  const requestsOk = Object.entries(target.maxRequests ?? {}).every(([kind, most]) => treesync.requests.length > 0 && treesync.requests.every((counts) => counts[kind as keyof RequestCounts] <= most))
+  return ratioOk && requestsOk && (target.maxRssMiB === undefined || peakRssMiB(treesync) <= target.maxRssMiB)
 }
 
 function describeTree(spec: TreeSpec): string {

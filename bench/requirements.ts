@@ -7,6 +7,8 @@ import {BenchError, GNU_TIME} from './measure.js'
 export interface Needs {
   /** SFTP scenarios: OpenSSH's sshd, ssh and ssh-keygen (the bench runs its own sshd on 127.0.0.1). */
   ssh: boolean
+  /** S3 scenarios: rclone, and Ceph's radosgw, mon and OSD (the bench runs its own cluster on 127.0.0.1). */
+  s3: boolean
 }
 
 /**
@@ -35,6 +37,10 @@ export function checkRequirements(bin: string, needs: Needs): void {
     if (!runs('ssh', ['-V']) || spawnSync('ssh-keygen', ['-?'], {stdio: 'ignore'}).error) {
       throw new BenchError('the SFTP scenarios need the OpenSSH client (ssh, ssh-keygen); install it with: apt-get install -y openssh-client')
     }
+  }
+  if (needs.s3) {
+    if (!runs('rclone', ['version'])) throw new BenchError('the S3 scenarios compare against rclone, which is not installed; install it with: apt-get install -y rclone')
+    // The radosgw fixture names what is missing of Ceph when it starts.
   }
 }
 

@@ -16,6 +16,7 @@ import {parseOptions, USAGE, type BenchOptions} from './options.js'
 import {renderReport} from './report.js'
 import {checkRequirements} from './requirements.js'
 import {defineScenarios} from './scenarios.js'
+import {BenchS3, describeS3} from './s3.js'
 import {runScenario, type Scenario, type ScenarioResult} from './session.js'
 import {BenchSsh, describeSsh} from './ssh.js'
 import {ensureTree} from './trees.js'
@@ -27,25 +28,27 @@ const log = (line: string): void => {
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv)
   const ssh = new BenchSsh()
-  const scenarios = defineScenarios({...options, ssh})
+  const s3 = new BenchS3()
+  const scenarios = defineScenarios({...options, ssh, s3})
   if (options.help) {
     process.stdout.write(`${USAGE}\nscenarios: ${scenarios.map((scenario) => scenario.id).join(', ')}\n`)
     return
   }
   const selected = selectScenarios(scenarios, options.only)
-  checkRequirements(options.bin, {ssh: selected.some((scenario) => scenario.ssh)})
+  checkRequirements(options.bin, {ssh: selected.some((scenario) => scenario.ssh), s3: selected.some((scenario) => scenario.s3)})
   await mkdir(options.dataDir, {recursive: true})
   const unlock = await lockDataDir(options.dataDir)
   try {
-    await benchmark(options, selected, ssh)
+    await benchmark(options, selected, ssh, s3)
   } finally {
     await ssh.stop()
+    await s3.stop()
     await unlock()
   }
 }
 
 /** Prepares the trees, runs the scenarios and writes the report (also after a failed run). */
-async function benchmark(options: BenchOptions, selected: Scenario[], ssh: BenchSsh): Promise<void> {
+async function benchmark(options: BenchOptions, selected: Scenario[], ssh: BenchSsh, s3: BenchS3): Promise<void> {
   const machine = describeMachine(options.dataDir, options.bin)
   const stamp = buildStamp(options.bin)
 
@@ -59,6 +62,7 @@ async function benchmark(options: BenchOptions, selected: Scenario[], ssh: Bench
   for (const scenario of selected) {
     try {
       if (scenario.ssh) await ssh.start(log)
+      if (scenario.s3) await s3.start(log)
       results.push(await runScenario(scenario, scenario.initial ? options.initialRuns : options.runs, setting))
     } catch (error) {
       if (!(error instanceof BenchError)) throw error
@@ -80,6 +84,7 @@ async function benchmark(options: BenchOptions, selected: Scenario[], ssh: Bench
     loadAtEnd: loadAverage(),
     warnings,
     ssh: results.some((result) => result.scenario.ssh) ? describeSsh(ssh) : undefined,
+    s3: results.some((result) => result.scenario.s3) ? describeS3(s3) : undefined,
   })
   process.stdout.write(report)
   if (options.out) {

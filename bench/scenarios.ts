@@ -5,6 +5,7 @@ import {dirPaths, fileAt, type FileSpec, type TreeName, type TreeSpec} from './l
 import {runQuiet, type Command} from './measure.js'
 import {ChangeRounds} from './mutate.js'
 import type {Scenario, Tool} from './session.js'
+import type {BenchS3} from './s3.js'
 import type {BenchSsh} from './ssh.js'
 import {treePaths} from './trees.js'
 import {verifyFiles} from './verify.js'
@@ -17,6 +18,8 @@ export interface BenchContext {
   specs: Record<TreeName, TreeSpec>
   /** The bench's sshd, started by run.ts before the first scenario that sets `ssh`. */
   ssh: BenchSsh
+  /** The bench's radosgw, started by run.ts before the first scenario that sets `s3`. */
+  s3: BenchS3
 }
 
 const SAMPLE_FILES = 50
@@ -31,6 +34,9 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
   // The SFTP replicas' cache files are named after their URL, whose port changes with every
   // bench run: each SFTP scenario starts from an empty cache, warmed by its warm-up round.
   const sftpCache = join(ctx.dataDir, 'cache', 'sftp')
+  // The S3 roots' metadata caches are named after their URL, whose bucket is new in every
+  // bench run: each S3 scenario starts from an empty cache too.
+  const s3Cache = join(ctx.dataDir, 'cache', 's3')
   const smallTs = small.replicas['replica-ts']
   const smallRef = small.replicas['replica-ref']
   const rounds = new ChangeRounds(ctx.specs.small, small)
@@ -147,6 +153,60 @@ export function defineScenarios(ctx: BenchContext): Scenario[] {
       ],
       beforeRound: clearBeforeWarmUp(sftpCache),
     },
+    // Over S3: one bucket on the bench's radosgw on 127.0.0.1, treesync and rclone each under
+    // their own prefixes; the ops log counts every request of each timed run.
+    {
+      id: 's3-small-initial',
+      title: 'small initial upload into an empty S3 prefix',
+      tree: 'small',
+      initial: true,
+      s3: true,
+      counter: ctx.s3,
+      target: {text: '≤ 1.0 × rclone sync', maxRatio: 1},
+      treesync: intoPrefix(ctx, 'treesync apply (S3)', ctx.specs.small, 'small-scratch-ts', (prefix) => ctx.s3.treesync(apply(ctx, small.source, ctx.s3.url(prefix), s3Cache))),
+      references: [
+        intoPrefix(ctx, 'rclone sync', ctx.specs.small, 'small-scratch-ref', (prefix) => ctx.s3.rclone(['sync', small.source, ctx.s3.remote(prefix)])),
+        intoPrefix(ctx, 'rclone sync --transfers 16', ctx.specs.small, 'small-scratch-ref16', (prefix) => ctx.s3.rclone(['sync', '--transfers', '16', small.source, ctx.s3.remote(prefix)])),
+      ],
+      beforeRound: clearBeforeWarmUp(s3Cache),
+    },
+    {
+      id: 's3-small-plan-warm',
+      title: 'small no-change plan against an up-to-date S3 prefix, cache warm',
+      tree: 'small',
+      s3: true,
+      counter: ctx.s3,
+      target: {text: '≤ 1.0 × rclone sync --dry-run, no HEAD', maxRatio: 1, maxRequests: {HEAD: 0}},
+      treesync: tool('treesync plan (S3)', () => ctx.s3.treesync(plan(ctx, small.source, ctx.s3.url('small-ts'), s3Cache))),
+      references: [
+        tool('rclone sync --dry-run', () => ctx.s3.rclone(['sync', '--dry-run', small.source, ctx.s3.remote('small-ref')])),
+        tool('rclone sync --dry-run --size-only', () => ctx.s3.rclone(['sync', '--dry-run', '--size-only', small.source, ctx.s3.remote('small-ref')])),
+      ],
+      // Each tool's replica is its own upload, made before the warm-up (untimed): the
+      // warm-up's plan then fills treesync's metadata cache, as a previous plan would.
+      beforeRound: async (round) => {
+        if (round !== 0) return
+        await clearBeforeWarmUp(s3Cache)(round)
+        for (const command of [
+          ctx.s3.treesync(apply(ctx, small.source, ctx.s3.url('small-ts'), s3Cache)),
+          ctx.s3.rclone(['sync', small.source, ctx.s3.remote('small-ref')]),
+        ]) {
+          await runQuiet(command.argv, command.env)
+        }
+      },
+    },
+    {
+      id: 's3-large-initial',
+      title: 'large initial upload into an empty S3 prefix',
+      tree: 'large',
+      initial: true,
+      s3: true,
+      counter: ctx.s3,
+      target: {text: '≤ 1.0 × rclone sync', maxRatio: 1},
+      treesync: intoPrefix(ctx, 'treesync apply (S3)', ctx.specs.large, 'large-scratch-ts', (prefix) => ctx.s3.treesync(apply(ctx, large.source, ctx.s3.url(prefix), s3Cache))),
+      references: [intoPrefix(ctx, 'rclone sync', ctx.specs.large, 'large-scratch-ref', (prefix) => ctx.s3.rclone(['sync', large.source, ctx.s3.remote(prefix)]))],
+      beforeRound: clearBeforeWarmUp(s3Cache),
+    },
     {
       id: 'huge-plan-warm',
       title: 'huge no-change plan, cache warm',
@@ -235,6 +295,20 @@ function intoScratch(label: string, spec: TreeSpec, dst: string, command: (dst: 
       if (!trash) return removeTree(dst)
       await mkdir(trash, {recursive: true})
       await rename(dst, join(trash, `${basename(dst)}-${round}`)).catch(() => removeTree(dst))
+    },
+  })
+}
+
+/**
+ * A tool uploading a whole tree into an S3 prefix, which is empty before each run (new
+ * bucket per bench run; emptied after each run) and checked after it (50 sample objects'
+ * size and mtime metadata, by HEAD, outside the counted requests), then emptied again.
+ */
+function intoPrefix(ctx: BenchContext, label: string, spec: TreeSpec, prefix: string, command: (prefix: string) => Command): Tool {
+  return tool(label, () => command(prefix), undefined, {
+    after: async (_round, completed) => {
+      if (completed) await ctx.s3.verify(prefix, sampleFiles(spec), label)
+      await ctx.s3.purge(prefix)
     },
   })
 }

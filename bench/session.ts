@@ -2,6 +2,7 @@ import {mkdir} from 'node:fs/promises'
 
 import type {TreeName} from './layout.js'
 import {measure, median, type Command, type Sample} from './measure.js'
+import type {RequestCounter, RequestCounts, RequestKind} from './s3.js'
 
 /** What a scenario must reach, from issue 5. */
 export interface Target {
@@ -11,6 +12,8 @@ export interface Target {
   maxRatio?: number
   /** Largest allowed treesync peak RSS over the timed runs. */
   maxRssMiB?: number
+  /** Most requests of a kind that treesync may make in any timed run (S3 scenarios). */
+  maxRequests?: Partial<Record<RequestKind, number>>
 }
 
 /** One program taking part in a scenario. */
@@ -35,6 +38,10 @@ export interface Scenario {
   initial?: boolean
   /** Needs the bench's sshd (SFTP scenarios): run.ts starts it before the first such scenario. */
   ssh?: boolean
+  /** Needs the bench's radosgw (S3 scenarios): run.ts starts it before the first such scenario. */
+  s3?: boolean
+  /** Counts the server's requests of each timed run (S3 scenarios). */
+  counter?: RequestCounter
   treesync: Tool
   /** The first reference is the one the target is relative to. */
   references: Tool[]
@@ -52,6 +59,8 @@ export interface ToolResult {
   anchor?: string
   /** Completed timed runs. */
   samples: Sample[]
+  /** The server's requests in each completed timed run, when the scenario counts them. */
+  requests: RequestCounts[]
   /** Set when a run (warm-up included) was killed after this many seconds; the tool then stopped. */
   timedOutAfter?: number
 }
@@ -72,7 +81,7 @@ export interface ScenarioResult {
 export async function runScenario(scenario: Scenario, runs: number, setting: RunSetting): Promise<ScenarioResult> {
   await mkdir(setting.workDir, {recursive: true})
   const tools = [scenario.treesync, ...scenario.references]
-  const results: ToolResult[] = tools.map((tool) => ({label: tool.label, anchor: tool.anchor, samples: []}))
+  const results: ToolResult[] = tools.map((tool) => ({label: tool.label, anchor: tool.anchor, samples: [], requests: []}))
   try {
     for (let round = 0; round <= runs; round++) {
       const times: string[] = []
@@ -80,11 +89,18 @@ export async function runScenario(scenario: Scenario, runs: number, setting: Run
       try {
         for (const [i, tool] of tools.entries()) {
           if (results[i].timedOutAfter !== undefined) continue
-          const sample = await measure(await tool.prepare(round), setting.workDir, setting.timeoutSeconds)
+          const command = await tool.prepare(round)
+          const mark = await scenario.counter?.begin()
+          const sample = await measure(command, setting.workDir, setting.timeoutSeconds)
+          const requests = mark === undefined ? undefined : await scenario.counter!.end(mark)
           await tool.after?.(round, !sample.timedOut)
           if (sample.timedOut) results[i].timedOutAfter = setting.timeoutSeconds
-          else if (round > 0) results[i].samples.push(sample)
-          times.push(`${tool.label} ${sample.timedOut ? `timed out after ${setting.timeoutSeconds} s` : `${sample.seconds.toFixed(2)} s ${(sample.rssKiB / 1024).toFixed(0)} MiB`}`)
+          else if (round > 0) {
+            results[i].samples.push(sample)
+            if (requests) results[i].requests.push(requests)
+          }
+          const counted = requests ? ` ${describeCounts(requests)}` : ''
+          times.push(`${tool.label} ${sample.timedOut ? `timed out after ${setting.timeoutSeconds} s` : `${sample.seconds.toFixed(2)} s ${(sample.rssKiB / 1024).toFixed(0)} MiB${counted}`}`)
         }
       } finally {
         await scenario.afterRound?.(round)
@@ -96,6 +112,14 @@ export async function runScenario(scenario: Scenario, runs: number, setting: Run
   }
   const [treesync, ...references] = results
   return {scenario, runs, treesync, references}
+}
+
+/** `[LIST 20 HEAD 0 …]`: the kinds with requests, for the progress log. */
+function describeCounts(counts: RequestCounts): string {
+  return `[${Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(' ')}]`
 }
 
 /** Where and how scenarios run. */

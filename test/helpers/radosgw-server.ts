@@ -65,8 +65,16 @@ const run = promisify(execFile)
 /** How long a start may take: ~5 s on an idle machine, much more on a busy one. */
 const START_TIMEOUT_MS = 180_000
 
+/** What a private cluster may set beyond the fixture's defaults (the bench's, not the tests'). */
+export interface RadosgwOptions {
+  /** The OSD's memstore ceiling in bytes (2 GiB): objects live in its memory. */
+  memstoreBytes?: number
+  /** More `[client.rgw]` settings, e.g. `{rgw_enable_ops_log: 'true'}`. */
+  rgw?: Record<string, string>
+}
+
 /** Starts a private cluster (children of this process) and waits until its S3 user is served. */
-export async function startRadosgw(): Promise<RadosgwServer & {pids(): number[]}> {
+export async function startRadosgw(options: RadosgwOptions = {}): Promise<RadosgwServer & {pids(): number[]}> {
   const programs = await findPrograms()
   const dir = await mkdtemp(join(tmpdir(), 'treesync-radosgw-'))
   const children: ChildProcess[] = []
@@ -82,7 +90,7 @@ export async function startRadosgw(): Promise<RadosgwServer & {pids(): number[]}
     )
   }
   try {
-    const server = await startIn(dir, programs, children)
+    const server = await startIn(dir, programs, children, options)
     let stopped = false
     return {
       ...server,
@@ -101,7 +109,7 @@ export async function startRadosgw(): Promise<RadosgwServer & {pids(): number[]}
   }
 }
 
-async function startIn(dir: string, programs: Record<Program, string>, children: ChildProcess[]): Promise<Omit<RadosgwServer, 'stop'>> {
+async function startIn(dir: string, programs: Record<Program, string>, children: ChildProcess[], options: RadosgwOptions): Promise<Omit<RadosgwServer, 'stop'>> {
   const [monPort, port] = await freePorts(2)
   const fsid = randomUUID()
   for (const sub of ['mon', 'osd/ceph-0', 'log', 'run', 'rgw', 'crash']) await mkdir(join(dir, sub), {recursive: true})
@@ -155,7 +163,7 @@ async function startIn(dir: string, programs: Record<Program, string>, children:
       `osd_data = ${dir}/osd/$cluster-$id`,
       'osd_objectstore = memstore',
       // A ceiling, not an allocation: objects live in the OSD's memory up to 2 GiB.
-      'memstore_device_bytes = 2147483648',
+      `memstore_device_bytes = ${options.memstoreBytes ?? 2147483648}`,
       // ext4-sized object names (the default needs a filesystem with longer names), as rgw expects.
       'osd_max_object_name_len = 460',
       'osd_max_object_namespace_len = 64',
@@ -164,6 +172,7 @@ async function startIn(dir: string, programs: Record<Program, string>, children:
       `rgw_frontends = beast endpoint=127.0.0.1:${port}`,
       `rgw_data = ${dir}/rgw`,
       'rgw_thread_pool_size = 16',
+      ...Object.entries(options.rgw ?? {}).map(([name, value]) => `${name} = ${value}`),
       '',
     ].join('\n'),
   )
