@@ -109,7 +109,7 @@ export class S3Backend implements Backend {
       let replaced: string | undefined
       const startedMs = Date.now()
       const etag = await uploadObject(path, from, attributes, expected, this.uploadTarget((entry) => (replaced = entry?.changeToken)))
-      this.entries.forget(path, replaced, attributes.mtimeMs, attributes.md5)
+      this.entries.forget(path, replaced, {etag, size: attributes.size}, attributes.mtimeMs, attributes.md5)
       if (etag !== undefined) this.entries.wrote(path, {etag, size: attributes.size}, startedMs, Date.now(), attributes.mtimeMs)
     })
   }
@@ -201,11 +201,11 @@ export class S3Backend implements Backend {
       }
       const metadata = {...found.head.metadata, [MTIME_KEY]: encodeMtime(change.mtimeMs)}
       const key = this.keys.fileKey(path)
-      await this.requests.copy(key, key, found.head.etag, {metadata, head: found.head}).catch((error: unknown) => {
+      const etag = await this.requests.copy(key, key, found.head.etag, {metadata, head: found.head}).catch((error: unknown) => {
         if (isPreconditionFailed(error)) throw new TreesyncError('PLAN_STALE', 'replica entry changed since the plan was made', path)
         throw error
       })
-      this.entries.forget(path, found.entry.changeToken, change.mtimeMs, found.entry.md5)
+      this.entries.forget(path, found.entry.changeToken, {etag, size: found.head.size}, change.mtimeMs, found.entry.md5)
     })
   }
 

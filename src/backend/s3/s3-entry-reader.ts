@@ -52,9 +52,15 @@ export class S3EntryReader {
    * After a change of the object that had token `replaced`, its record says what was
    * written: the new object keeps that token after a same-second metadata copy or rewrite
    * of the same bytes (see `changeTokenOf`); a new token is not found, and HEADed once.
+   * Only when the server answered with the old ETag (`written`, same size): a change of
+   * the bytes must never leave a record under a token the old bytes may come back with
+   * (a restored version in a versioned bucket).
    */
-  forget(path: string, replaced: string | undefined, mtimeMs: number, md5?: string): void {
-    if (replaced === undefined || replaced === 'dir') return
+  forget(path: string, replaced: string | undefined, written: {etag: string | undefined; size: number}, mtimeMs: number, md5?: string): void {
+    if (replaced === undefined || replaced === 'dir' || written.etag === undefined) return
+    // Quoted or not: a copy's answer and a HEAD's may differ in that alone (radosgw).
+    const [etag] = replaced.split('|')
+    if (unquoted(etag!) !== unquoted(written.etag) || !replaced.endsWith(`|${written.size}`)) return
     this.cache.set(recordKey(this.keys.fileKey(path), replaced), md5 === undefined ? {mtimeNs: BigInt(mtimeMs) * 1_000_000n} : {mtimeNs: BigInt(mtimeMs) * 1_000_000n, md5})
   }
 
@@ -80,4 +86,8 @@ export class S3EntryReader {
  */
 export function recordKey(key: string, changeToken: string): string {
   return `${changeToken}|${key}`
+}
+
+function unquoted(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1')
 }

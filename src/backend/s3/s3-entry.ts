@@ -53,8 +53,8 @@ export function metadataOf(facts: ObjectFacts, userMetadata: Record<string, stri
 /** The entry of an object: what `stat` and `list` report for a file. */
 export function fileEntry(facts: ObjectFacts, metadata: ObjectMetadata): BackendEntry {
   const entry: BackendEntry = {type: 'file', size: facts.size, mtimeNs: metadata.mtimeNs, changeToken: changeTokenOf(facts)}
-  // A single-part ETag is the MD5 whatever the record says (one made without it, after a write).
-  const md5 = metadata.md5 ?? parseEtag(facts.etag).md5
+  // A single-part ETag is the MD5, whatever a record says.
+  const md5 = parseEtag(facts.etag).md5 ?? metadata.md5
   if (md5 !== undefined) entry.md5 = md5
   return entry
 }

@@ -13,6 +13,8 @@ import {
   type _Object,
   type HeadObjectCommandOutput,
   type PutObjectCommandInput,
+  type ServerSideEncryption,
+  type StorageClass,
   type S3Client,
 } from '@aws-sdk/client-s3'
 
@@ -28,6 +30,10 @@ export interface HeadResult extends ObjectFacts {
   contentEncoding?: string
   contentDisposition?: string
   contentLanguage?: string
+  /** A REPLACE copy sends these again too, or the object moves to STANDARD or loses its KMS key (on AWS). */
+  storageClass?: StorageClass
+  serverSideEncryption?: ServerSideEncryption
+  sseKmsKeyId?: string
 }
 
 /** One page-walked directory listing (`Delimiter: '/'`): the keys and common prefixes right under a prefix. */
@@ -77,6 +83,9 @@ export class S3Requests {
       contentEncoding: out.ContentEncoding,
       contentDisposition: out.ContentDisposition,
       contentLanguage: out.ContentLanguage,
+      storageClass: out.StorageClass,
+      serverSideEncryption: out.ServerSideEncryption,
+      sseKmsKeyId: out.SSEKMSKeyId,
     }
   }
 
@@ -144,8 +153,9 @@ export class S3Requests {
    * Server-side copy of `from` to `to`: with `metadata`, the copy gets it instead of the
    * source's (REPLACE; `head`'s content headers are sent again so they are kept). Refused
    * (412) when `from` no longer has `ifMatch` as its ETag, on servers that honour it.
+   * Returns the copy's ETag.
    */
-  async copy(from: string, to: string, ifMatch: string, replace?: {metadata: Record<string, string>; head: HeadResult}): Promise<void> {
+  async copy(from: string, to: string, ifMatch: string, replace?: {metadata: Record<string, string>; head: HeadResult}): Promise<string | undefined> {
     const source = `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`
     const headers = replace && {
       MetadataDirective: 'REPLACE' as const,
@@ -155,8 +165,12 @@ export class S3Requests {
       ContentEncoding: replace.head.contentEncoding,
       ContentDisposition: replace.head.contentDisposition,
       ContentLanguage: replace.head.contentLanguage,
+      StorageClass: replace.head.storageClass,
+      ServerSideEncryption: replace.head.serverSideEncryption,
+      SSEKMSKeyId: replace.head.sseKmsKeyId,
     }
-    await this.send(to, () => this.client.send(new CopyObjectCommand({Bucket: this.bucket, Key: to, CopySource: source, CopySourceIfMatch: ifMatch, ...headers})))
+    const out = await this.send(to, () => this.client.send(new CopyObjectCommand({Bucket: this.bucket, Key: to, CopySource: source, CopySourceIfMatch: ifMatch, ...headers})))
+    return out.CopyObjectResult?.ETag
   }
 
   /** Deletes a key (S3 answers success for a missing one too). */

@@ -50,9 +50,8 @@ export async function abortClaimedUploads(requests: S3Requests, claimKey: string
   const head = await requests.head(claimKey)
   if (!head) return 0
   let aborted = 0
-  const encoded = head.metadata[CLAIM_KEY]
-  if (encoded !== undefined) {
-    const finalKey = decodeURIComponent(encoded)
+  const finalKey = decodedKey(head.metadata[CLAIM_KEY])
+  if (finalKey !== undefined) {
     const since = head.lastModified.getTime() - BEFORE_MS
     const until = head.lastModified.getTime() + AFTER_MS
     for (const upload of pending ?? (await requests.pendingUploads(finalKey))) {
@@ -86,4 +85,13 @@ export async function abortAbandonedUploads(requests: S3Requests, base: string):
     }
   }
   return aborted
+}
+
+/** A claim's final key, or undefined when the metadata holds none (or not one treesync wrote). */
+function decodedKey(encoded: string | undefined): string | undefined {
+  try {
+    return encoded === undefined ? undefined : decodeURIComponent(encoded)
+  } catch {
+    return undefined
+  }
 }
