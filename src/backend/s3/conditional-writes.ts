@@ -1,5 +1,6 @@
 import {makeTempName} from '../../tree/temp-name.js'
 import {httpStatusOf, rootFailure} from './s3-errors.js'
+import {unquotedEtag} from './s3-metadata.js'
 import type {S3Requests} from './s3-requests.js'
 
 /** Which conditional PUT headers a server honours (refuses a PUT whose condition fails). */
@@ -44,7 +45,7 @@ export async function probeConditionalWrites(requests: S3Requests, base: string)
     // The same empty body again: the ETag stays what it was, so each try may match it.
     const passes = async (value: string) => refusesWrong && value !== '' && !(await refused(() => requests.put({Key: key, Body: '', IfMatch: value})))
     const quoted = await passes(etag)
-    const bare = !quoted && (await passes(etag.replace(/^"(.*)"$/, '$1')))
+    const bare = !quoted && (await passes(unquotedEtag(etag)))
     return {ifNoneMatch, ifMatch: quoted || bare, ifMatchBare: bare}
   } finally {
     await requests.delete(key).catch(() => undefined)

@@ -3,7 +3,7 @@ import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {makeTempName} from '../../tree/temp-name.js'
-import type {ObjectMetadata, S3MetadataCache} from './s3-entry.js'
+import {parseChangeToken, type ObjectMetadata, type S3MetadataCache} from './s3-entry.js'
 
 /** Bumped when the record layout changes: an older file is then ignored, not misread. */
 const FORMAT = 2
@@ -66,10 +66,9 @@ export class FileMetadataCache implements S3MetadataCache {
   }
 }
 
-/** The LastModified seconds of a record key (`etag|seconds|size|key`, see `recordKey`); Infinity when it has none. */
+/** The LastModified seconds of a record key (a change token, then the object's key: `recordKey`); Infinity when it has none. */
 function lastModifiedSecondsOf(record: string): number {
-  const seconds = Number(record.split('|')[1])
-  return Number.isFinite(seconds) ? seconds : Number.POSITIVE_INFINITY
+  return parseChangeToken(record)?.seconds ?? Number.POSITIVE_INFINITY
 }
 
 async function readRecords(file: string): Promise<Map<string, ObjectMetadata>> {

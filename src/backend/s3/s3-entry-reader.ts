@@ -1,7 +1,8 @@
 import type {BackendEntry} from '../backend.js'
 import {Limiter} from '../../util/limiter.js'
-import {changeTokenOf, dirEntry, fileEntry, metadataOf, type ObjectFacts, type S3MetadataCache} from './s3-entry.js'
+import {changeTokenOf, dirEntry, fileEntry, metadataOf, parseChangeToken, type ObjectFacts, type S3MetadataCache} from './s3-entry.js'
 import type {S3Keys} from './s3-keys.js'
+import {unquotedEtag} from './s3-metadata.js'
 import type {HeadResult, S3Requests} from './s3-requests.js'
 
 /** What is at a path, and a file's HEAD (what the changes need of it). */
@@ -59,8 +60,8 @@ export class S3EntryReader {
   forget(path: string, replaced: string | undefined, written: {etag: string | undefined; size: number}, mtimeMs: number, md5?: string): void {
     if (replaced === undefined || replaced === 'dir' || written.etag === undefined) return
     // Quoted or not: a copy's answer and a HEAD's may differ in that alone (radosgw).
-    const [etag] = replaced.split('|')
-    if (unquoted(etag!) !== unquoted(written.etag) || !replaced.endsWith(`|${written.size}`)) return
+    const old = parseChangeToken(replaced)
+    if (!old || unquotedEtag(old.etag) !== unquotedEtag(written.etag) || old.size !== written.size) return
     this.cache.set(recordKey(this.keys.fileKey(path), replaced), md5 === undefined ? {mtimeNs: BigInt(mtimeMs) * 1_000_000n} : {mtimeNs: BigInt(mtimeMs) * 1_000_000n, md5})
   }
 
@@ -86,8 +87,4 @@ export class S3EntryReader {
  */
 export function recordKey(key: string, changeToken: string): string {
   return `${changeToken}|${key}`
-}
-
-function unquoted(etag: string): string {
-  return etag.replace(/^"(.*)"$/, '$1')
 }

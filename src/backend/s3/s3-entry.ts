@@ -38,6 +38,13 @@ export function changeTokenOf(facts: ObjectFacts): string {
   return `${facts.etag}|${Math.floor(facts.lastModified.getTime() / 1000)}|${facts.size}`
 }
 
+/** The parts of a change token (`changeTokenOf`), or undefined for text that is not one. */
+export function parseChangeToken(token: string): {etag: string; seconds: number; size: number} | undefined {
+  const [etag, seconds, size] = token.split('|')
+  const parsed = {etag: etag!, seconds: Number(seconds), size: Number(size)}
+  return Number.isInteger(parsed.seconds) && Number.isInteger(parsed.size) ? parsed : undefined
+}
+
 /**
  * An object's mtime and free MD5 from its HEAD: the `mtime` metadata (truncated to the
  * root's precision), else LastModified, as rclone falls back for objects other tools

@@ -68,11 +68,16 @@ const MULTIPART = /^[0-9a-f]{32}-(\d+)$/
  * that is neither shape (an encrypted object's, a gateway's own) is neither: no MD5.
  */
 export function parseEtag(etag: string | undefined): ParsedEtag {
-  const bare = (etag ?? '').replace(/^W\//, '').replace(/^"(.*)"$/, '$1').toLowerCase()
+  const bare = unquotedEtag((etag ?? '').replace(/^W\//, '')).toLowerCase()
   if (SINGLE_PART.test(bare)) return {md5: bare}
   const multi = MULTIPART.exec(bare)
   if (multi) return {parts: Number(multi[1])}
   return {}
+}
+
+/** An ETag without its quotes: servers answer with or without them, and some want them left off. */
+export function unquotedEtag(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1')
 }
 
 /** The hex MD5 kept in `md5chksum` (base64), or undefined when it is missing or not a 16-byte digest. */

@@ -8,7 +8,7 @@ import {ABSENT, type BackendEntry, type ExpectedState, type SourceFile, type Wri
 import {sourceDrift} from '../preconditions.js'
 import type {ConditionalWrites} from './conditional-writes.js'
 import {isPreconditionFailed} from './s3-errors.js'
-import {objectMetadata} from './s3-metadata.js'
+import {objectMetadata, unquotedEtag} from './s3-metadata.js'
 import type {S3Requests} from './s3-requests.js'
 import {writeClaim} from './upload-claims.js'
 
@@ -171,5 +171,5 @@ function serverChecksAbsence(conditional: ConditionalWrites, expected: ExpectedS
 function conditionHeaders(conditional: ConditionalWrites, expected: ExpectedState, etag: string | undefined): {IfNoneMatch?: string; IfMatch?: string} {
   if (expected === ABSENT) return conditional.ifNoneMatch ? {IfNoneMatch: '*'} : {}
   if (!conditional.ifMatch || etag === undefined) return {}
-  return {IfMatch: conditional.ifMatchBare ? etag.replace(/^"(.*)"$/, '$1') : etag}
+  return {IfMatch: conditional.ifMatchBare ? unquotedEtag(etag) : etag}
 }
